@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libkperf - run a kperf test between two kperfd servers.
+ *
+ * The client only orchestrates: it connects to a session on each server,
+ * has the destination open a data acceptor and the source connect to it,
+ * learns each connection's RX CPU on both ends, spawns and pins workers,
+ * starts the test (destination first), and collects the results into a
+ * struct kperf_report.
+ *
+ *	struct kperf_opts o;
+ *	kperf_opts_init(&o);
+ *	o.src_host = "198.18.0.1"; o.dst_host = "198.18.0.2";
+ *	struct kperf_report *r;
+ *	char err[256];
+ *	if (kperf_run(&o, &r, err, sizeof(err)) < 0) fprintf(stderr, "%s\n", err);
+ *	... use r ...
+ *	kperf_report_free(r);
+ */
+#ifndef KPERF_KPERF_H
+#define KPERF_KPERF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KPERF_VERSION		"0.1.0"
+#define KPERF_JSON_SCHEMA	1
+#define KPERF_SVC_DEFAULT	"18323"
+#define KPERF_MAX_CONNS		4096
+#define KPERF_MAX_IO_SIZE	(64u << 20)
+
+enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
+
+struct kperf_opts {
+	const char *src_host, *src_svc;		/* default localhost, 18323 */
+	const char *dst_host, *dst_svc;
+	enum kperf_test_type type;
+	unsigned int duration_ms;		/* default 5000 */
+	unsigned int n_conns;			/* default 1 */
+	unsigned int read_size, write_size;	/* default 128 KiB */
+	unsigned int interval_ms;		/* 0: no interval samples */
+	int connect_timeout_ms;			/* default 5000 */
+	/* Called for each interval sample when interval_ms > 0. */
+	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
+			  const double *gbps);
+	void *sample_arg;
+	int verbose;
+};
+
+struct kperf_tcp {
+	uint32_t retrans, reord_seen, rtt_us, rttvar_us, delivered_ce;
+	uint32_t snd_wnd, snd_cwnd;
+	uint64_t bytes_acked, bytes_received;
+};
+
+/* One end of a flow. */
+struct kperf_flow_end {
+	int rx_cpu;		/* SO_INCOMING_CPU when placed */
+	int rx_cpu_end;		/* read again after the test */
+	uint32_t napi_id;
+	int worker_cpu;		/* pinned CPU, -1 when not pinned */
+	int worker_cpu_ran;	/* the CPU the kernel last ran it on */
+	uint32_t worker_tid;
+	uint16_t port;
+	uint64_t tx_bytes, rx_bytes;
+	double xfer_s;		/* first to last byte on this end */
+	struct kperf_tcp tcp;
+};
+
+struct kperf_flow {
+	unsigned int id;
+	struct kperf_flow_end src, dst;
+	double throughput_gbps;	/* received at dst / dst transfer time */
+};
+
+/* Percent of the measured window. */
+struct kperf_cpu {
+	int cpu;
+	double user, system, irq, softirq, iowait, idle, steal;
+};
+
+struct kperf_host {
+	char address[256];	/* as given by the user */
+	char hostname[65];
+	char kernel[65];
+	unsigned int ncpus;
+	double window_s;	/* the CPU window measured on this host */
+	unsigned int n_cpu;	/* CPUs a flow or a worker sits on */
+	struct kperf_cpu *cpu;
+	double worker_cpu_s;	/* user + system of kperf's workers */
+};
+
+struct kperf_report {
+	enum kperf_test_type type;
+	double duration_s;
+	unsigned int n_flows;
+	struct kperf_flow *flows;
+	struct kperf_host src, dst;
+	double total_gbps;
+};
+
+void kperf_opts_init(struct kperf_opts *o);
+
+/*
+ * Run one test.  Return 0 with *out set, or -errno with a one-line message
+ * in err that names the host and the reason.
+ */
+int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
+	      char *err, size_t errlen);
+
+void kperf_report_free(struct kperf_report *r);
+
+#endif /* KPERF_KPERF_H */

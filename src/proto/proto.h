@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto - the kperf control protocol: frames, messages and their codec.
+ *
+ * Every control message travels in a frame: a 16-byte header followed by a
+ * body of hdr.len bytes.  All integers are big-endian with explicit widths;
+ * the codec below is the only place that converts them, and no C struct is
+ * ever sent as memory.  docs/protocol.md describes every byte.
+ *
+ *   Frame header (16 bytes):
+ *     u16 type   u16 flags   u32 id   u32 len   u32 reserved (must be 0)
+ *
+ * A request carries an id chosen by the client; its reply carries the same
+ * id and PROTO_F_REPLY, or is a PROTO_T_ERROR frame with that id.  Messages
+ * a session sends on its own (TEST_RESULT, SAMPLE) carry the id of the
+ * TEST_START request they belong to and no REPLY flag.
+ *
+ * Usage, encode:
+ *	struct proto_wr w;
+ *	proto_wr_init(&w, buf, sizeof(buf));
+ *	proto_enc_listen_req(&w, id, &req);
+ *	if (w.err) ...;            then send w.len bytes of buf.
+ *
+ * Usage, decode: read PROTO_HDR_LEN bytes, proto_hdr_decode() them (this
+ * refuses bad lengths before anything is allocated), read hdr.len bytes of
+ * body, then call the proto_dec_*() of hdr.type on the body.  Decoders never
+ * read past len, check every count against len with overflow-safe
+ * arithmetic, and return 0 or -errno (-EBADMSG for a malformed body).
+ * Decoders of messages with arrays allocate them; free with the matching
+ * proto_*_free().
+ */
+#ifndef KPERF_PROTO_H
+#define KPERF_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_MAGIC		0x4b504652u	/* "KPFR" */
+#define PROTO_VERSION		1
+#define PROTO_PORT_DEFAULT	18323
+#define PROTO_HDR_LEN		16
+#define PROTO_MAX_BODY		(1u << 20)	/* refused before allocating */
+#define PROTO_TEXT_MAX		1024		/* error text, bytes */
+#define PROTO_NAME_LEN		64		/* hostname, kernel release */
+#define PROTO_MAX_CPUS		4096
+#define PROTO_CPU_WORDS		(PROTO_MAX_CPUS / 64)
+#define PROTO_MAX_CONNS		4096		/* per session, per request */
+#define PROTO_MAX_IO_SIZE	(64u << 20)	/* read/write/req/resp sizes */
+#define PROTO_MAX_DURATION_MS	(24u * 3600 * 1000)
+
+/* Frame types (u16 on the wire). */
+#define PROTO_T_ERROR		1
+#define PROTO_T_HELLO		2
+#define PROTO_T_LISTEN		3
+#define PROTO_T_CONNECT		4
+#define PROTO_T_CONN_INFO	5
+#define PROTO_T_CONN_CLOSE	6
+#define PROTO_T_WORKER_SPAWN	7
+#define PROTO_T_TEST_START	8
+#define PROTO_T_TEST_STOP	9
+#define PROTO_T_TEST_RESULT	10
+#define PROTO_T_SAMPLE		11
+#define PROTO_T_MAX		11
+
+/* Frame flags. */
+#define PROTO_F_REPLY		0x0001
+
+/* HELLO feature bits. */
+#define PROTO_FEAT_STREAM	(1ull << 0)
+#define PROTO_FEAT_RR		(1ull << 1)
+#define PROTO_FEAT_SAMPLES	(1ull << 2)
+
+/* TEST_START test types and per-flow roles. */
+#define PROTO_TEST_STREAM	1
+#define PROTO_TEST_RR		2
+#define PROTO_ROLE_ACTIVE	1	/* stream: sends; rr: sends requests */
+#define PROTO_ROLE_PASSIVE	2	/* stream: receives; rr: responds */
+
+/* Data connection hello: 16 bytes each way, see docs/protocol.md. */
+#define PROTO_DATA_MAGIC	0x4b504448u	/* "KPDH" */
+#define PROTO_DATA_HELLO_LEN	16
+
+struct proto_hdr {
+	uint16_t type;
+	uint16_t flags;
+	uint32_t id;
+	uint32_t len;
+};
+
+/* Sizes of fixed bodies and array elements on the wire. */
+#define PROTO_ERROR_FIXED_LEN	8
+#define PROTO_HELLO_FIXED_LEN	(24 + 2 * PROTO_NAME_LEN)	/* + words*8 */
+#define PROTO_LISTEN_REQ_LEN	8
+#define PROTO_LISTEN_REP_LEN	16
+#define PROTO_CONNECT_REQ_LEN	40
+#define PROTO_IDS_FIXED_LEN	8	/* u32 n, u32 pad; then n * u32 */
+#define PROTO_CONN_INFO_LEN	24
+#define PROTO_WORKER_REQ_LEN	8
+#define PROTO_WORKER_REP_LEN	16
+#define PROTO_TEST_FIXED_LEN	40
+#define PROTO_TEST_FLOW_LEN	12
+#define PROTO_RESULT_FIXED_LEN	24
+#define PROTO_FLOW_RES_LEN	96
+#define PROTO_CPU_RES_LEN	64
+#define PROTO_WORKER_RES_LEN	32
+#define PROTO_SAMPLE_FIXED_LEN	16
+#define PROTO_SAMPLE_FLOW_LEN	24
+
+/* ERROR: a request failed.  err is a positive errno. */
+struct proto_error {
+	int32_t err;
+	char text[PROTO_TEXT_MAX + 1];	/* NUL-terminated on decode */
+};
+
+/*
+ * HELLO: both directions carry the sender's facts.  The session answers a
+ * client whose magic or version differs with ERROR EPROTONOSUPPORT.
+ * ncpus is the number of CPU ids (highest possible CPU + 1); online is a
+ * bitmap over them, ceil(ncpus / 64) words on the wire.
+ */
+struct proto_hello {
+	uint32_t magic;
+	uint16_t version;
+	uint64_t features;
+	uint32_t ncpus;
+	uint32_t n_online;
+	char kernel[PROTO_NAME_LEN + 1];
+	char hostname[PROTO_NAME_LEN + 1];
+	uint64_t online[PROTO_CPU_WORDS];
+};
+
+/* LISTEN: open (or return the already open) data acceptor. */
+struct proto_listen_req {
+	uint16_t port;		/* 0: any free port */
+};
+
+struct proto_listen_rep {
+	uint16_t port;
+	uint64_t token;		/* data connections must present it */
+};
+
+/* CONNECT: open count data connections to another session's acceptor. */
+struct proto_connect_req {
+	uint8_t family;		/* 4 or 6 */
+	uint16_t port;
+	uint32_t count;		/* 1 .. PROTO_MAX_CONNS */
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+	uint64_t token;
+	uint32_t timeout_ms;	/* per connection set-up */
+};
+
+/* One data connection as its session sees it. */
+struct proto_conn_info {
+	uint32_t id;		/* this session's id for it */
+	uint32_t peer_id;	/* the other session's id */
+	uint16_t local_port;
+	uint16_t peer_port;
+	int32_t rx_cpu;		/* SO_INCOMING_CPU, -1 if unknown */
+	uint32_t napi_id;	/* SO_INCOMING_NAPI_ID, 0 if none */
+};
+
+/* Reply of CONNECT and CONN_INFO. */
+struct proto_conn_list {
+	uint32_t n;
+	struct proto_conn_info *v;
+};
+
+/* Request of CONN_INFO and CONN_CLOSE. */
+struct proto_ids {
+	uint32_t n;		/* 1 .. PROTO_MAX_CONNS */
+	uint32_t *v;
+};
+
+/* WORKER_SPAWN: start a worker thread, pinned to cpu unless cpu < 0. */
+struct proto_worker_req {
+	int32_t cpu;
+};
+
+struct proto_worker_rep {
+	uint32_t worker_id;
+	uint32_t tid;		/* the thread's own kernel id */
+	int32_t cpu;		/* affinity read back; -1 when not one CPU */
+};
+
+struct proto_test_flow {
+	uint32_t conn_id;
+	uint32_t worker_id;
+	uint8_t role;		/* PROTO_ROLE_* */
+};
+
+/*
+ * TEST_START: run a test on the listed connections.  Active flows run for
+ * duration_ms then drain; passive flows run until TEST_STOP.  CPU use is
+ * measured over [start, start + duration_ms] on every session.
+ */
+struct proto_test_req {
+	uint16_t type;		/* PROTO_TEST_* */
+	uint32_t duration_ms;
+	uint32_t warmup_ms;
+	uint32_t interval_ms;	/* 0: no SAMPLE messages */
+	uint32_t read_size;
+	uint32_t write_size;
+	uint32_t req_size;
+	uint32_t resp_size;
+	uint32_t depth;
+	uint32_t n;		/* 1 .. PROTO_MAX_CONNS */
+	struct proto_test_flow *flows;
+};
+
+struct proto_tcp_res {
+	uint32_t retrans;	/* delta of tcpi_total_retrans */
+	uint32_t reord_seen;	/* delta */
+	uint32_t rtt_us;	/* at the end */
+	uint32_t rttvar_us;
+	uint32_t delivered_ce;	/* delta */
+	uint32_t snd_wnd;	/* bytes, at the end */
+	uint32_t snd_cwnd;	/* segments, at the end */
+	uint64_t bytes_acked;	/* delta */
+	uint64_t bytes_received; /* delta */
+};
+
+struct proto_flow_res {
+	uint32_t conn_id;
+	int32_t rx_cpu_end;	/* SO_INCOMING_CPU read after the test */
+	uint32_t napi_id_end;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+	uint64_t xfer_ns;	/* first to last byte moved on this side */
+	uint64_t transactions;
+	struct proto_tcp_res tcp;
+};
+
+/* CPU time over the measured window, nanoseconds, from /proc/stat. */
+struct proto_cpu_res {
+	uint32_t cpu;
+	uint64_t user;		/* user + nice */
+	uint64_t system;
+	uint64_t irq;
+	uint64_t softirq;
+	uint64_t iowait;
+	uint64_t idle;
+	uint64_t steal;
+};
+
+struct proto_worker_res {
+	uint32_t worker_id;
+	uint32_t tid;
+	int32_t cpu_pinned;	/* -1: not pinned to one CPU */
+	int32_t cpu_last;	/* CPU it last ran on, from /proc */
+	uint64_t utime_ns;	/* over the window */
+	uint64_t stime_ns;
+};
+
+/* TEST_RESULT: sent by the session when its side of the test is over. */
+struct proto_result {
+	uint64_t window_ns;	/* length of the CPU window */
+	uint32_t n_flows, n_cpus, n_workers;
+	struct proto_flow_res *flows;
+	struct proto_cpu_res *cpus;
+	struct proto_worker_res *workers;
+};
+
+/* SAMPLE: cumulative counters at t_ns after the test started. */
+struct proto_sample_flow {
+	uint32_t conn_id;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+};
+
+struct proto_sample {
+	uint64_t t_ns;
+	uint32_t n;
+	struct proto_sample_flow *v;
+};
+
+/* Data connection hello, connector -> acceptor and back. */
+struct proto_data_hello {
+	uint32_t magic;		/* PROTO_DATA_MAGIC */
+	uint32_t conn_id;	/* the sender's id of the connection */
+	uint64_t token;		/* connector: the token; acceptor: 0 */
+};
+
+/* Encoding into a caller's buffer; w->err is set (-ENOSPC) on overflow. */
+struct proto_wr {
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+void proto_wr_init(struct proto_wr *w, void *buf, size_t cap);
+
+/* Header. proto_hdr_decode: -EBADMSG reserved != 0, -EMSGSIZE len too big. */
+void proto_hdr_encode(uint8_t out[PROTO_HDR_LEN], const struct proto_hdr *h);
+int proto_hdr_decode(const uint8_t in[PROTO_HDR_LEN], struct proto_hdr *h);
+
+/* Name of a frame type for logs and errors ("?" when unknown). */
+const char *proto_type_name(uint16_t type);
+
+/*
+ * Whole frames: each appends header + body to w.  A reply sets
+ * PROTO_F_REPLY.  Return 0 or -errno (also left in w->err).
+ */
+int proto_enc_error(struct proto_wr *w, uint32_t id, int err,
+		    const char *text);
+int proto_enc_hello(struct proto_wr *w, uint32_t id, int reply,
+		    const struct proto_hello *m);
+int proto_enc_listen_req(struct proto_wr *w, uint32_t id,
+			 const struct proto_listen_req *m);
+int proto_enc_listen_rep(struct proto_wr *w, uint32_t id,
+			 const struct proto_listen_rep *m);
+int proto_enc_connect_req(struct proto_wr *w, uint32_t id,
+			  const struct proto_connect_req *m);
+/* Reply of CONNECT or CONN_INFO: type says which. */
+int proto_enc_conn_list(struct proto_wr *w, uint16_t type, uint32_t id,
+			const struct proto_conn_list *m);
+/* Request of CONN_INFO or CONN_CLOSE: type says which. */
+int proto_enc_ids(struct proto_wr *w, uint16_t type, uint32_t id,
+		  const struct proto_ids *m);
+int proto_enc_worker_req(struct proto_wr *w, uint32_t id,
+			 const struct proto_worker_req *m);
+int proto_enc_worker_rep(struct proto_wr *w, uint32_t id,
+			 const struct proto_worker_rep *m);
+int proto_enc_test_req(struct proto_wr *w, uint32_t id,
+		       const struct proto_test_req *m);
+int proto_enc_result(struct proto_wr *w, uint32_t id,
+		     const struct proto_result *m);
+int proto_enc_sample(struct proto_wr *w, uint32_t id,
+		     const struct proto_sample *m);
+/* An empty-bodied frame: TEST_STOP request, or a bare reply. */
+int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
+		    int reply);
+
+int proto_dec_error(const uint8_t *b, size_t len, struct proto_error *m);
+int proto_dec_hello(const uint8_t *b, size_t len, struct proto_hello *m);
+int proto_dec_listen_req(const uint8_t *b, size_t len,
+			 struct proto_listen_req *m);
+int proto_dec_listen_rep(const uint8_t *b, size_t len,
+			 struct proto_listen_rep *m);
+int proto_dec_connect_req(const uint8_t *b, size_t len,
+			  struct proto_connect_req *m);
+int proto_dec_conn_list(const uint8_t *b, size_t len,
+			struct proto_conn_list *m);
+int proto_dec_ids(const uint8_t *b, size_t len, struct proto_ids *m);
+int proto_dec_worker_req(const uint8_t *b, size_t len,
+			 struct proto_worker_req *m);
+int proto_dec_worker_rep(const uint8_t *b, size_t len,
+			 struct proto_worker_rep *m);
+int proto_dec_test_req(const uint8_t *b, size_t len,
+		       struct proto_test_req *m);
+int proto_dec_result(const uint8_t *b, size_t len, struct proto_result *m);
+int proto_dec_sample(const uint8_t *b, size_t len, struct proto_sample *m);
+
+void proto_conn_list_free(struct proto_conn_list *m);
+void proto_ids_free(struct proto_ids *m);
+void proto_test_req_free(struct proto_test_req *m);
+void proto_result_free(struct proto_result *m);
+void proto_sample_free(struct proto_sample *m);
+
+/* Data hello: exactly PROTO_DATA_HELLO_LEN bytes; decode checks magic. */
+void proto_data_hello_encode(uint8_t out[PROTO_DATA_HELLO_LEN],
+			     const struct proto_data_hello *m);
+int proto_data_hello_decode(const uint8_t in[PROTO_DATA_HELLO_LEN],
+			    struct proto_data_hello *m);
+
+#endif /* KPERF_PROTO_H */
