@@ -1,1 +1,466 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: MIT
+/*
+ * run - libkperf's orchestration of one test between two sessions.
+ *
+ * Steps, each a function below: open both control connections; LISTEN on
+ * the destination; CONNECT from the source; learn the RX CPU of every flow
+ * on both ends; spawn one worker per CPU that flows are placed on; start
+ * the destination (passive) then the source (active); gather SAMPLEs and
+ * the source's TEST_RESULT; stop the destination and gather its result;
+ * turn both into a struct kperf_report.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/ctl.h"
+#include "client/result.h"
+#include "common/clock.h"
+#include "kperf/kperf.h"
+
+#define CALL_TIMEOUT_MS		10000
+#define RESULT_GRACE_MS		15000	/* beyond the test's duration */
+
+/* One side (source or destination) of the test. */
+struct side {
+	struct ctl ctl;
+	struct proto_conn_list conns;	/* index = flow */
+	int *worker_cpu;		/* per flow, -1: not pinned */
+	uint32_t *worker_of;		/* per flow: worker id */
+	struct proto_worker_rep *workers;
+	unsigned int n_workers;
+	uint32_t test_id;
+	struct proto_result res;
+	int have_res;
+};
+
+struct run {
+	const struct kperf_opts *o;
+	struct side src, dst;
+	unsigned int n;
+	struct kperf_report *rep;
+	unsigned int cap_samples;
+	uint64_t last_t_ns;
+	uint64_t *last_tx;
+};
+
+void kperf_opts_init(struct kperf_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->src_host = "localhost";
+	o->dst_host = "localhost";
+	o->src_svc = KPERF_SVC_DEFAULT;
+	o->dst_svc = KPERF_SVC_DEFAULT;
+	o->type = KPERF_STREAM;
+	o->duration_ms = 5000;
+	o->n_conns = 1;
+	o->read_size = 128 * 1024;
+	o->write_size = 128 * 1024;
+	o->connect_timeout_ms = 5000;
+}
+
+static int open_sides(struct run *r, char *err, size_t errlen)
+{
+	const struct kperf_opts *o = r->o;
+	int ret;
+
+	ret = ctl_open(&r->src.ctl, "source", o->src_host, o->src_svc,
+		       o->connect_timeout_ms, err, errlen);
+	if (ret < 0)
+		return ret;
+	return ctl_open(&r->dst.ctl, "destination", o->dst_host, o->dst_svc,
+			o->connect_timeout_ms, err, errlen);
+}
+
+/*
+ * The source reaches the destination's acceptor at the address the client
+ * reached the destination's kperfd at (as the original kperf does).
+ */
+static void dst_address(const struct ctl *c, struct proto_connect_req *m)
+{
+	if (c->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&c->peer;
+
+		m->family = 4;
+		memcpy(m->addr, &a->sin_addr, 4);
+	} else {
+		const struct sockaddr_in6 *a6 = (const void *)&c->peer;
+
+		m->family = 6;
+		memcpy(m->addr, &a6->sin6_addr, 16);
+	}
+}
+
+static int make_connections(struct run *r)
+{
+	struct proto_listen_req lq = { 0 };
+	struct proto_listen_rep lr;
+	struct proto_connect_req cq = { 0 };
+	struct proto_ids ids = { .n = r->n };
+	struct proto_hdr h;
+	struct proto_wr w;
+	uint32_t id, i;
+	int ret;
+
+	id = ctl_begin(&r->dst.ctl, &w);
+	proto_enc_listen_req(&w, id, &lq);
+	ret = ctl_call(&r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	if (proto_dec_listen_rep(r->dst.ctl.rx, h.len, &lr) < 0)
+		return ctl_fail(&r->dst.ctl, -EBADMSG, "malformed LISTEN reply");
+
+	dst_address(&r->dst.ctl, &cq);
+	cq.port = lr.port;
+	cq.token = lr.token;
+	cq.count = r->n;
+	cq.timeout_ms = (uint32_t)r->o->connect_timeout_ms;
+	id = ctl_begin(&r->src.ctl, &w);
+	proto_enc_connect_req(&w, id, &cq);
+	ret = ctl_call(&r->src.ctl, &w, id, &h,
+		       CALL_TIMEOUT_MS + r->o->connect_timeout_ms);
+	if (ret < 0)
+		return ret;
+	if (proto_dec_conn_list(r->src.ctl.rx, h.len, &r->src.conns) < 0 ||
+	    r->src.conns.n != r->n)
+		return ctl_fail(&r->src.ctl, -EBADMSG,
+				"malformed CONNECT reply");
+
+	ids.v = calloc(r->n, sizeof(*ids.v));
+	if (!ids.v)
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++)
+		ids.v[i] = r->src.conns.v[i].peer_id;
+	id = ctl_begin(&r->dst.ctl, &w);
+	proto_enc_ids(&w, PROTO_T_CONN_INFO, id, &ids);
+	free(ids.v);
+	ret = ctl_call(&r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	if (proto_dec_conn_list(r->dst.ctl.rx, h.len, &r->dst.conns) < 0 ||
+	    r->dst.conns.n != r->n)
+		return ctl_fail(&r->dst.ctl, -EBADMSG,
+				"malformed CONN_INFO reply");
+	return 0;
+}
+
+/* Default placement: each flow's worker on the flow's RX CPU. */
+static int place_workers(struct run *r, struct side *s)
+{
+	unsigned int i;
+
+	s->worker_cpu = calloc(r->n, sizeof(*s->worker_cpu));
+	s->worker_of = calloc(r->n, sizeof(*s->worker_of));
+	s->workers = calloc(r->n, sizeof(*s->workers));
+	if (!s->worker_cpu || !s->worker_of || !s->workers)
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++)
+		s->worker_cpu[i] = s->conns.v[i].rx_cpu;
+	return 0;
+}
+
+/* One worker per distinct CPU; flows on the same CPU share it. */
+static int spawn_workers(struct run *r, struct side *s)
+{
+	struct proto_worker_req q;
+	struct proto_hdr h;
+	struct proto_wr w;
+	unsigned int i, j;
+	uint32_t id;
+	int ret;
+
+	for (i = 0; i < r->n; i++) {
+		for (j = 0; j < i; j++)
+			if (s->worker_cpu[j] == s->worker_cpu[i] &&
+			    s->worker_cpu[i] >= 0)
+				break;
+		if (j < i) {
+			s->worker_of[i] = s->worker_of[j];
+			continue;
+		}
+		q.cpu = s->worker_cpu[i];
+		id = ctl_begin(&s->ctl, &w);
+		proto_enc_worker_req(&w, id, &q);
+		ret = ctl_call(&s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+		if (proto_dec_worker_rep(s->ctl.rx, h.len,
+					 &s->workers[s->n_workers]) < 0)
+			return ctl_fail(&s->ctl, -EBADMSG,
+					"malformed WORKER_SPAWN reply");
+		if (q.cpu >= 0 && s->workers[s->n_workers].cpu != q.cpu)
+			return ctl_fail(&s->ctl, -EIO, "worker asked for CPU "
+					"%d reports CPU %d", q.cpu,
+					s->workers[s->n_workers].cpu);
+		s->worker_of[i] = s->workers[s->n_workers].worker_id;
+		s->n_workers++;
+	}
+	return 0;
+}
+
+static int start_side(struct run *r, struct side *s, uint8_t role)
+{
+	const struct kperf_opts *o = r->o;
+	struct proto_test_req q = {
+		.type = PROTO_TEST_STREAM,
+		.duration_ms = o->duration_ms,
+		.read_size = o->read_size,
+		.write_size = o->write_size,
+		.n = r->n,
+	};
+	struct proto_hdr h;
+	struct proto_wr w;
+	unsigned int i;
+	int ret;
+
+	/* Samples come from the source alone: one clock for all flows. */
+	if (role == PROTO_ROLE_ACTIVE)
+		q.interval_ms = o->interval_ms;
+	q.flows = calloc(r->n, sizeof(*q.flows));
+	if (!q.flows)
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++) {
+		q.flows[i].conn_id = s->conns.v[i].id;
+		q.flows[i].worker_id = s->worker_of[i];
+		q.flows[i].role = role;
+	}
+	s->test_id = ctl_begin(&s->ctl, &w);
+	proto_enc_test_req(&w, s->test_id, &q);
+	free(q.flows);
+	ret = ctl_call(&s->ctl, &w, s->test_id, &h, CALL_TIMEOUT_MS);
+	return ret;
+}
+
+static int add_sample(struct run *r, const struct proto_sample *m)
+{
+	struct kperf_report *rep = r->rep;
+	struct kperf_sample *smp;
+	double dt = (double)(m->t_ns - r->last_t_ns) / 1e9;
+	unsigned int i, j;
+
+	if (m->n != r->n || dt <= 0)
+		return 0;
+	if (rep->n_samples == r->cap_samples) {
+		unsigned int cap = r->cap_samples ? r->cap_samples * 2 : 64;
+		void *p = realloc(rep->samples, cap * sizeof(*rep->samples));
+
+		if (!p)
+			return -ENOMEM;
+		rep->samples = p;
+		r->cap_samples = cap;
+	}
+	smp = &rep->samples[rep->n_samples];
+	smp->t_s = (double)m->t_ns / 1e9;
+	smp->total_gbps = 0;
+	smp->flow_gbps = calloc(r->n, sizeof(double));
+	if (!smp->flow_gbps)
+		return -ENOMEM;
+	rep->n_samples++;
+	for (i = 0; i < r->n; i++) {
+		for (j = 0; j < m->n; j++)
+			if (m->v[j].conn_id == r->src.conns.v[i].id)
+				break;
+		if (j == m->n)
+			continue;
+		smp->flow_gbps[i] = (double)(m->v[j].tx_bytes - r->last_tx[i]) *
+				    8 / dt / 1e9;
+		smp->total_gbps += smp->flow_gbps[i];
+		r->last_tx[i] = m->v[j].tx_bytes;
+	}
+	r->last_t_ns = m->t_ns;
+	if (r->o->on_sample)
+		r->o->on_sample(r->o->sample_arg, smp->t_s, r->n,
+				smp->flow_gbps);
+	return 0;
+}
+
+/* A frame that came on s while a test runs. */
+static int on_frame(struct run *r, struct side *s, const struct proto_hdr *h)
+{
+	struct proto_sample m;
+	int ret;
+
+	if (h->id != s->test_id)
+		return ctl_fail(&s->ctl, -EPROTO, "unexpected %s frame "
+				"(id %u)", proto_type_name(h->type), h->id);
+	switch (h->type) {
+	case PROTO_T_ERROR:
+		return ctl_remote_error(&s->ctl, h);
+	case PROTO_T_SAMPLE:
+		if (proto_dec_sample(s->ctl.rx, h->len, &m) < 0)
+			return ctl_fail(&s->ctl, -EBADMSG, "malformed SAMPLE");
+		ret = add_sample(r, &m);
+		proto_sample_free(&m);
+		return ret;
+	case PROTO_T_TEST_RESULT:
+		if (proto_dec_result(s->ctl.rx, h->len, &s->res) < 0)
+			return ctl_fail(&s->ctl, -EBADMSG,
+					"malformed TEST_RESULT");
+		s->have_res = 1;
+		return 0;
+	case PROTO_T_TEST_STOP:
+		if (h->flags & PROTO_F_REPLY)
+			return 0;
+		/* fall through */
+	default:
+		return ctl_fail(&s->ctl, -EPROTO, "unexpected %s frame",
+				proto_type_name(h->type));
+	}
+}
+
+/*
+ * Wait until want has its result, serving frames from both sides: if the
+ * other side's session dies meanwhile, that is the error to report.
+ */
+static int wait_result(struct run *r, struct side *want, uint64_t end_ns)
+{
+	struct side *sides[2] = { &r->src, &r->dst };
+	struct pollfd pfd[2];
+	struct proto_hdr h;
+	uint64_t now;
+	int i, ret;
+
+	while (!want->have_res) {
+		now = clock_now_ns();
+		if (now >= end_ns)
+			return ctl_fail(&want->ctl, -ETIMEDOUT, "no test result "
+					"in time");
+		for (i = 0; i < 2; i++)
+			pfd[i] = (struct pollfd){ .fd = sides[i]->ctl.fd,
+						  .events = POLLIN };
+		ret = poll(pfd, 2, (int)((end_ns - now) / NSEC_PER_MSEC) + 1);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < 2 && ret > 0; i++) {
+			if (!pfd[i].revents)
+				continue;
+			ret = ctl_recv(&sides[i]->ctl, &h, CALL_TIMEOUT_MS);
+			if (!ret)
+				ret = on_frame(r, sides[i], &h);
+			if (ret < 0)
+				return ret;
+			ret = 1;
+		}
+	}
+	return 0;
+}
+
+static int run_test(struct run *r)
+{
+	struct proto_hdr h;
+	struct proto_wr w;
+	uint64_t end;
+	uint32_t id;
+	int ret;
+
+	r->last_tx = calloc(r->n, sizeof(*r->last_tx));
+	if (!r->last_tx)
+		return -ENOMEM;
+	ret = start_side(r, &r->dst, PROTO_ROLE_PASSIVE);
+	if (!ret)
+		ret = start_side(r, &r->src, PROTO_ROLE_ACTIVE);
+	if (ret < 0)
+		return ret;
+	end = clock_now_ns() + (r->o->duration_ms + RESULT_GRACE_MS) *
+				       NSEC_PER_MSEC;
+	ret = wait_result(r, &r->src, end);
+	if (ret < 0)
+		return ret;
+	/* The source's data is acknowledged: the destination may stop. */
+	id = ctl_begin(&r->dst.ctl, &w);
+	proto_enc_empty(&w, PROTO_T_TEST_STOP, id, 0);
+	ret = ctl_call(&r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	return wait_result(r, &r->dst,
+			   clock_now_ns() + CALL_TIMEOUT_MS * NSEC_PER_MSEC);
+}
+
+static void fill_host(struct kperf_host *hst, const char *addr,
+		      const struct proto_hello *hello)
+{
+	snprintf(hst->address, sizeof(hst->address), "%s", addr);
+	snprintf(hst->hostname, sizeof(hst->hostname), "%s", hello->hostname);
+	snprintf(hst->kernel, sizeof(hst->kernel), "%s", hello->kernel);
+	hst->ncpus = hello->ncpus;
+}
+
+static int build_report(struct run *r)
+{
+	struct result_side src = {
+		.conns = &r->src.conns, .res = &r->src.res,
+		.workers = r->src.workers, .n_workers = r->src.n_workers,
+		.worker_of = r->src.worker_of,
+	};
+	struct result_side dst = {
+		.conns = &r->dst.conns, .res = &r->dst.res,
+		.workers = r->dst.workers, .n_workers = r->dst.n_workers,
+		.worker_of = r->dst.worker_of,
+	};
+
+	return result_build(r->rep, &src, &dst);
+}
+
+static void free_side(struct side *s)
+{
+	ctl_close(&s->ctl);
+	proto_conn_list_free(&s->conns);
+	proto_result_free(&s->res);
+	free(s->worker_cpu);
+	free(s->worker_of);
+	free(s->workers);
+}
+
+int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
+	      char *err, size_t errlen)
+{
+	struct run r = { .o = o, .n = o->n_conns };
+	int ret;
+
+	*out = NULL;
+	snprintf(err, errlen, "unknown error");
+	if (!o->n_conns || o->n_conns > KPERF_MAX_CONNS || !o->duration_ms ||
+	    !o->read_size || !o->write_size ||
+	    o->read_size > KPERF_MAX_IO_SIZE ||
+	    o->write_size > KPERF_MAX_IO_SIZE) {
+		snprintf(err, errlen, "invalid options");
+		return -EINVAL;
+	}
+	r.src.ctl.fd = r.dst.ctl.fd = -1;
+	r.rep = calloc(1, sizeof(*r.rep));
+	if (!r.rep)
+		return -ENOMEM;
+	ret = open_sides(&r, err, errlen);
+	if (!ret)
+		ret = make_connections(&r);
+	if (!ret)
+		ret = place_workers(&r, &r.src);
+	if (!ret)
+		ret = place_workers(&r, &r.dst);
+	if (!ret)
+		ret = spawn_workers(&r, &r.src);
+	if (!ret)
+		ret = spawn_workers(&r, &r.dst);
+	if (!ret)
+		ret = run_test(&r);
+	if (!ret) {
+		fill_host(&r.rep->src, o->src_host, &r.src.ctl.hello);
+		fill_host(&r.rep->dst, o->dst_host, &r.dst.ctl.hello);
+		ret = build_report(&r);
+		if (ret < 0)
+			snprintf(err, errlen, "cannot build the report: %s",
+				 strerror(-ret));
+	}
+	free_side(&r.src);
+	free_side(&r.dst);
+	free(r.last_tx);
+	if (ret < 0) {
+		kperf_report_free(r.rep);
+		return ret;
+	}
+	*out = r.rep;
+	return 0;
+}

@@ -1,1 +1,492 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: MIT
+/* test_run - the life of one test inside a session. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/clock.h"
+#include "common/cpustat.h"
+#include "common/log.h"
+#include "common/taskstat.h"
+#include "server/session.h"
+#include "server/tcpstat.h"
+#include "server/test_run.h"
+
+#define DRAIN_MAX_MS		3000	/* wait for the peer's acks, at most */
+#define DRAIN_POLL_MS		2
+#define ACK_TIMEOUT_MS		3000
+
+enum test_state { TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
+
+struct test_flow {
+	struct flow f;
+	struct tcp_info ti0;
+	struct worker *w;
+};
+
+struct test_worker {
+	struct worker *w;
+	struct taskstat ts0, ts1;
+	unsigned int n_flows;
+};
+
+struct test {
+	uint32_t id;
+	struct proto_test_req req;
+	struct wrk_params params;
+	enum test_state state;
+	unsigned int n_active, n_passive;
+	int stop_requested;
+	uint64_t t0_ns, window_end_ns, next_sample_ns, drain_end_ns;
+	uint64_t window_ns;
+	int window_done;
+	struct cpustat cpu0, cpu1;
+	struct test_flow *flows;		/* req.n */
+	struct test_worker *tws;		/* n_tws */
+	unsigned int n_tws;
+	struct worker **ws;			/* n_tws, for acks */
+};
+
+static void test_free(struct session *s)
+{
+	struct test *t = s->test;
+	unsigned int i;
+
+	if (!t)
+		return;
+	for (i = 0; t->flows && i < t->req.n; i++) {
+		struct conn *c = conn_get(&s->conns, t->flows[i].f.conn_id);
+
+		if (c)
+			c->in_test = 0;
+	}
+	for (i = 0; t->tws && i < t->n_tws; i++) {
+		struct worker *w = t->tws[i].w;
+
+		free(w->flows);
+		w->flows = NULL;
+		w->n_flows = 0;
+		if (w->buf)
+			munmap(w->buf, w->buf_len);
+		w->buf = NULL;
+	}
+	cpustat_free(&t->cpu0);
+	cpustat_free(&t->cpu1);
+	free(t->flows);
+	free(t->tws);
+	free(t->ws);
+	proto_test_req_free(&t->req);
+	free(t);
+	s->test = NULL;
+}
+
+static struct test_worker *test_worker_of(struct test *t, struct worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n_tws; i++)
+		if (t->tws[i].w == w)
+			return &t->tws[i];
+	t->tws[t->n_tws].w = w;
+	t->ws[t->n_tws] = w;
+	return &t->tws[t->n_tws++];
+}
+
+/* Check every id of the request against the session's own tables. */
+static int test_bind(struct session *s, struct test *t, char *err,
+		     size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->req.n; i++) {
+		const struct proto_test_flow *rf = &t->req.flows[i];
+		struct conn *c = conn_get(&s->conns, rf->conn_id);
+		struct test_flow *tf = &t->flows[i];
+
+		if (!c) {
+			snprintf(err, errlen, "flow %u: connection id %u "
+				 "does not exist", i, rf->conn_id);
+			return -ENOENT;
+		}
+		if (c->in_test) {
+			snprintf(err, errlen, "flow %u: connection id %u is "
+				 "listed twice", i, rf->conn_id);
+			return -EINVAL;
+		}
+		if (rf->worker_id >= s->n_workers) {
+			snprintf(err, errlen, "flow %u: worker id %u does not "
+				 "exist", i, rf->worker_id);
+			return -ENOENT;
+		}
+		c->in_test = 1;
+		tf->f.fd = c->fd;
+		tf->f.conn_id = rf->conn_id;
+		tf->f.role = rf->role;
+		tf->w = s->workers[rf->worker_id];
+		test_worker_of(t, tf->w)->n_flows++;
+		if (rf->role == PROTO_ROLE_ACTIVE)
+			t->n_active++;
+		else
+			t->n_passive++;
+	}
+	return 0;
+}
+
+/* Give every worker its flows and a buffer; nothing is allocated later. */
+static int test_arm_workers(struct test *t)
+{
+	size_t len = t->params.read_size > t->params.write_size ?
+			     t->params.read_size : t->params.write_size;
+	unsigned int i, j;
+
+	for (i = 0; i < t->n_tws; i++) {
+		struct worker *w = t->tws[i].w;
+
+		w->flows = calloc(t->tws[i].n_flows, sizeof(*w->flows));
+		if (!w->flows)
+			return -ENOMEM;
+		w->n_flows = 0;
+		w->buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w->buf == MAP_FAILED) {
+			w->buf = NULL;
+			return -ENOMEM;
+		}
+		w->buf_len = len;
+		/* Touch every page now, not inside the measured window. */
+		memset(w->buf, 0xa5, len);
+		w->params = &t->params;
+	}
+	for (j = 0; j < t->req.n; j++) {
+		struct worker *w = t->flows[j].w;
+
+		w->flows[w->n_flows++] = &t->flows[j].f;
+	}
+	return 0;
+}
+
+int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
+	       char *err, size_t errlen)
+{
+	struct test *t;
+	unsigned int i;
+	int ret;
+
+	if (s->test) {
+		snprintf(err, errlen, "a test is already running");
+		proto_test_req_free(req);
+		return -EBUSY;
+	}
+	if (req->type != PROTO_TEST_STREAM || req->warmup_ms) {
+		snprintf(err, errlen, "%s is not implemented by this kperfd",
+			 req->warmup_ms ? "warm-up" : "request/response");
+		proto_test_req_free(req);
+		return -EOPNOTSUPP;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		proto_test_req_free(req);
+		return -ENOMEM;
+	}
+	s->test = t;
+	t->id = id;
+	t->req = *req;
+	memset(req, 0, sizeof(*req));
+	t->params.read_size = t->req.read_size;
+	t->params.write_size = t->req.write_size;
+	t->flows = calloc(t->req.n, sizeof(*t->flows));
+	t->tws = calloc(t->req.n, sizeof(*t->tws));
+	t->ws = calloc(t->req.n, sizeof(*t->ws));
+	ret = -ENOMEM;
+	if (!t->flows || !t->tws || !t->ws)
+		goto fail;
+	ret = test_bind(s, t, err, errlen);
+	if (ret < 0)
+		goto fail;
+	ret = test_arm_workers(t);
+	if (ret < 0)
+		goto fail_msg;
+	for (i = 0; i < t->req.n; i++)
+		tcpstat_read(t->flows[i].f.fd, &t->flows[i].ti0);
+	for (i = 0; i < t->n_tws; i++)
+		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts0);
+	ret = cpustat_read(&t->cpu0);
+	if (ret < 0)
+		goto fail_msg;
+
+	t->t0_ns = clock_now_ns();
+	t->window_end_ns = t->t0_ns + t->req.duration_ms * NSEC_PER_MSEC;
+	t->next_sample_ns = t->req.interval_ms ?
+		t->t0_ns + t->req.interval_ms * NSEC_PER_MSEC : UINT64_MAX;
+	t->state = TS_RUNNING;
+	for (i = 0; i < t->n_tws; i++)
+		wrk_post(t->ws[i], WCMD_RUN);
+	ret = sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
+	if (ret < 0) {
+		snprintf(err, errlen, "workers did not start the test");
+		test_abort(s);
+		return ret;
+	}
+	return 0;
+
+fail_msg:
+	snprintf(err, errlen, "cannot prepare the test: %s", strerror(-ret));
+fail:
+	test_free(s);
+	return ret;
+}
+
+static void test_end_window(struct test *t, uint64_t now)
+{
+	unsigned int i;
+
+	if (t->window_done)
+		return;
+	t->window_done = 1;
+	cpustat_read(&t->cpu1);
+	for (i = 0; i < t->n_tws; i++)
+		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts1);
+	t->window_ns = now - t->t0_ns;
+}
+
+static void send_sample(struct session *s, struct test *t, uint64_t now)
+{
+	struct proto_sample m = { .t_ns = now - t->t0_ns, .n = t->req.n };
+	struct proto_sample_flow *v;
+	struct proto_wr w;
+	unsigned int i;
+
+	v = calloc(t->req.n, sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < t->req.n; i++) {
+		struct flow *f = &t->flows[i].f;
+
+		v[i].conn_id = f->conn_id;
+		v[i].tx_bytes = __atomic_load_n(&f->tx_bytes, __ATOMIC_RELAXED);
+		v[i].rx_bytes = __atomic_load_n(&f->rx_bytes, __ATOMIC_RELAXED);
+	}
+	m.v = v;
+	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
+	proto_enc_sample(&w, t->id, &m);
+	sess_send(s, &w);
+	free(v);
+}
+
+static void fill_flow_res(struct session *s, struct test_flow *tf,
+			  struct proto_flow_res *r)
+{
+	struct proto_conn_info ci;
+	struct tcp_info ti;
+	struct flow *f = &tf->f;
+
+	r->conn_id = f->conn_id;
+	r->rx_cpu_end = -1;
+	if (!conn_info(&s->conns, f->conn_id, &ci)) {
+		r->rx_cpu_end = ci.rx_cpu;
+		r->napi_id_end = ci.napi_id;
+	}
+	r->tx_bytes = f->tx_bytes;
+	r->rx_bytes = f->rx_bytes;
+	if (f->t_last_ns > f->t_first_ns && f->t_first_ns)
+		r->xfer_ns = f->t_last_ns - f->t_first_ns;
+	if (!tcpstat_read(f->fd, &ti))
+		tcpstat_delta(&tf->ti0, &ti, &r->tcp);
+}
+
+static int fill_cpus(struct test *t, struct proto_result *r)
+{
+	struct cpustat d;
+	unsigned int i, n = 0;
+
+	if (cpustat_delta(&t->cpu0, &t->cpu1, &d) < 0)
+		return -ENOMEM;
+	r->cpus = calloc(d.n ? d.n : 1, sizeof(*r->cpus));
+	if (!r->cpus) {
+		cpustat_free(&d);
+		return -ENOMEM;
+	}
+	for (i = 0; i < d.n && n < PROTO_MAX_CPUS; i++) {
+		const struct cpustat_cpu *c = &d.cpu[i];
+
+		if (!c->present)
+			continue;
+		r->cpus[n++] = (struct proto_cpu_res){
+			.cpu = i, .user = c->user, .system = c->system,
+			.irq = c->irq, .softirq = c->softirq,
+			.iowait = c->iowait, .idle = c->idle,
+			.steal = c->steal,
+		};
+	}
+	r->n_cpus = n;
+	cpustat_free(&d);
+	return 0;
+}
+
+static int build_result(struct session *s, struct test *t,
+			struct proto_result *r)
+{
+	unsigned int i;
+
+	r->window_ns = t->window_ns;
+	r->flows = calloc(t->req.n, sizeof(*r->flows));
+	r->workers = calloc(t->n_tws, sizeof(*r->workers));
+	if (!r->flows || !r->workers)
+		return -ENOMEM;
+	r->n_flows = t->req.n;
+	for (i = 0; i < t->req.n; i++)
+		fill_flow_res(s, &t->flows[i], &r->flows[i]);
+	r->n_workers = t->n_tws;
+	for (i = 0; i < t->n_tws; i++) {
+		struct test_worker *tw = &t->tws[i];
+		struct proto_worker_res *wr = &r->workers[i];
+
+		wr->worker_id = tw->w->id;
+		wr->tid = (uint32_t)tw->w->tid;
+		wr->cpu_pinned = tw->w->cpu_pinned;
+		wr->cpu_last = tw->ts1.cpu_last;
+		wr->utime_ns = tw->ts1.utime_ns - tw->ts0.utime_ns;
+		wr->stime_ns = tw->ts1.stime_ns - tw->ts0.stime_ns;
+	}
+	return fill_cpus(t, r);
+}
+
+static void test_finish(struct session *s)
+{
+	struct test *t = s->test;
+	struct proto_result r = { 0 };
+	struct proto_wr w;
+	unsigned int i;
+	int ret;
+
+	test_end_window(t, clock_now_ns());
+	for (i = 0; i < t->n_tws; i++)
+		wrk_post(t->ws[i], WCMD_STOP);
+	ret = sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
+	if (ret < 0) {
+		sess_error(s, t->id, -ret, "workers did not stop");
+		s->quit = 1;
+		goto out;
+	}
+	for (i = 0; i < t->req.n; i++) {
+		struct flow *f = &t->flows[i].f;
+
+		if (f->err) {
+			sess_error(s, t->id, f->err,
+				   "flow %u (connection id %u) failed on %s: "
+				   "%s", i, f->conn_id, s->host.hostname,
+				   strerror(f->err));
+			goto out;
+		}
+	}
+	ret = build_result(s, t, &r);
+	if (ret < 0) {
+		sess_error(s, t->id, -ret, "cannot build the result");
+		goto free_result;
+	}
+	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
+	if (proto_enc_result(&w, t->id, &r) < 0)
+		sess_error(s, t->id, -w.err, "cannot encode the result");
+	else
+		sess_send(s, &w);
+free_result:
+	proto_result_free(&r);
+out:
+	test_free(s);
+}
+
+static int drained(const struct test *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->req.n; i++) {
+		const struct flow *f = &t->flows[i].f;
+
+		if (f->role == PROTO_ROLE_ACTIVE && !f->err &&
+		    tcpstat_unacked(f->fd) > 0)
+			return 0;
+	}
+	return 1;
+}
+
+void test_on_timer(struct session *s, uint64_t now)
+{
+	struct test *t = s->test;
+	unsigned int i;
+
+	if (!t)
+		return;
+	if (t->state == TS_RUNNING && now >= t->next_sample_ns &&
+	    now < t->window_end_ns) {
+		send_sample(s, t, now);
+		t->next_sample_ns += t->req.interval_ms * NSEC_PER_MSEC;
+	}
+	if (t->state == TS_RUNNING && now >= t->window_end_ns) {
+		if (t->n_active) {
+			for (i = 0; i < t->n_tws; i++)
+				wrk_post(t->ws[i], WCMD_STOP_TX);
+		}
+		test_end_window(t, now);
+		if (t->n_active && sess_wait_acks(s, t->ws, t->n_tws,
+						  ACK_TIMEOUT_MS) < 0) {
+			sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
+			s->quit = 1;
+			return;
+		}
+		t->state = TS_DRAINING;
+		t->drain_end_ns = now + DRAIN_MAX_MS * NSEC_PER_MSEC;
+	}
+	if (t->state == TS_DRAINING &&
+	    (drained(t) || now >= t->drain_end_ns)) {
+		if (now >= t->drain_end_ns)
+			log_warn("test %u: peer did not acknowledge all data "
+				 "within %d ms", t->id, DRAIN_MAX_MS);
+		t->state = TS_WAIT_STOP;
+	}
+	if (t->state == TS_WAIT_STOP && (!t->n_passive || t->stop_requested))
+		test_finish(s);
+}
+
+void test_stop(struct session *s)
+{
+	struct test *t = s->test;
+
+	if (!t)
+		return;
+	t->stop_requested = 1;
+	if (t->state == TS_RUNNING)
+		t->window_end_ns = clock_now_ns();
+	test_on_timer(s, clock_now_ns());
+}
+
+uint64_t test_next_deadline(const struct session *s)
+{
+	const struct test *t = s->test;
+
+	if (!t)
+		return UINT64_MAX;
+	switch (t->state) {
+	case TS_RUNNING:
+		return t->next_sample_ns < t->window_end_ns ?
+			       t->next_sample_ns : t->window_end_ns;
+	case TS_DRAINING:
+		return clock_now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+void test_abort(struct session *s)
+{
+	struct test *t = s->test;
+	unsigned int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_tws; i++)
+		wrk_post(t->ws[i], WCMD_STOP);
+	sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
+	test_free(s);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io - the I/O engine a worker drives its flows through.
+ *
+ * An engine watches flows and the worker's command eventfd.  wait() blocks
+ * up to timeout_ms and calls cb once per ready flow with the events that are
+ * ready (IO_EV_*); the command fd is reported with flow == NULL.  The flow
+ * pointer itself is the engine's cookie (epoll data.ptr), so dispatch never
+ * looks anything up.  Engines: epoll (engine_epoll.c).
+ */
+#ifndef KPERF_IO_H
+#define KPERF_IO_H
+
+#include <sys/epoll.h>
+
+struct flow;
+
+#define IO_EV_IN	EPOLLIN
+#define IO_EV_OUT	EPOLLOUT
+#define IO_EV_ERR	(EPOLLERR | EPOLLHUP)
+#define IO_BATCH	64
+
+typedef void (*io_cb)(void *arg, struct flow *f, unsigned int ev);
+
+struct io_engine {
+	const struct io_ops *ops;
+	int fd;
+	struct epoll_event evs[IO_BATCH];
+};
+
+struct io_ops {
+	const char *name;
+	/* Return 0 or -errno; cmd_fd is reported as flow NULL. */
+	int (*init)(struct io_engine *e, int cmd_fd);
+	void (*fini)(struct io_engine *e);
+	/* Watch (or change, or stop watching) f->fd for events ev. */
+	int (*watch)(struct io_engine *e, struct flow *f, int fd,
+		     unsigned int ev);
+	int (*mod)(struct io_engine *e, struct flow *f, int fd,
+		   unsigned int ev);
+	int (*unwatch)(struct io_engine *e, int fd);
+	/* Number of events handled, or -errno (never -EINTR). */
+	int (*wait)(struct io_engine *e, int timeout_ms, io_cb cb, void *arg);
+};
+
+extern const struct io_ops io_epoll_ops;
+
+#endif
