@@ -29,7 +29,26 @@
 #define KPERF_MAX_CONNS		4096
 #define KPERF_MAX_IO_SIZE	(64u << 20)
 
+#define KPERF_MAX_CPUS		4096
+#define KPERF_CPU_WORDS		(KPERF_MAX_CPUS / 64)
+#define KPERF_ATTEMPTS_DEFAULT	500
+
 enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
+
+/* Where a flow's worker goes on one end (see docs/placement.md). */
+enum kperf_pin_policy {
+	KPERF_PIN_RX_CPU,	/* on the flow's RX CPU (default) */
+	KPERF_PIN_OFFSET,	/* RX CPU + offset among the online CPUs */
+	KPERF_PIN_CROSS,	/* on the next flow's RX CPU */
+	KPERF_PIN_CPU,		/* on one given CPU */
+	KPERF_PIN_NONE,		/* not pinned */
+};
+
+struct kperf_pin {
+	enum kperf_pin_policy policy;
+	int offset;		/* KPERF_PIN_OFFSET */
+	int cpu;		/* KPERF_PIN_CPU */
+};
 
 struct kperf_opts {
 	const char *src_host, *src_svc;		/* default localhost, 18323 */
@@ -40,6 +59,12 @@ struct kperf_opts {
 	unsigned int read_size, write_size;	/* default 128 KiB */
 	unsigned int interval_ms;		/* 0: no interval samples */
 	int connect_timeout_ms;			/* default 5000 */
+	/* Placement: worker policy per end, allowed RX CPUs per end. */
+	struct kperf_pin pin_src, pin_dst;
+	int have_src_rx_cpus, have_dst_rx_cpus;	/* else: any online CPU */
+	uint64_t src_rx_cpus[KPERF_CPU_WORDS], dst_rx_cpus[KPERF_CPU_WORDS];
+	int allow_shared_cpus;			/* skip collision-free matching */
+	unsigned int placement_attempts;	/* default 500 */
 	/* Called for each interval sample when interval_ms > 0. */
 	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
 			  const double *gbps);
@@ -90,6 +115,21 @@ struct kperf_host {
 	double worker_cpu_s;	/* user + system of kperf's workers */
 };
 
+/* One interval sample (-i): throughput over [t_s - interval, t_s]. */
+struct kperf_sample {
+	double t_s;		/* since the test started on the source */
+	double total_gbps;
+	double *flow_gbps;	/* n_flows entries, sent by the source */
+};
+
+struct kperf_placement {
+	const char *policy;	/* of the source end; see docs/json.md */
+	const char *policy_dst;
+	unsigned int attempts;	/* rounds of connect, match, close */
+	unsigned int connections_opened;
+	unsigned int connections_discarded;
+};
+
 struct kperf_report {
 	enum kperf_test_type type;
 	double duration_s;
@@ -97,6 +137,9 @@ struct kperf_report {
 	struct kperf_flow *flows;
 	struct kperf_host src, dst;
 	double total_gbps;
+	struct kperf_placement placement;
+	unsigned int n_samples;
+	struct kperf_sample *samples;
 };
 
 void kperf_opts_init(struct kperf_opts *o);

@@ -2,9 +2,8 @@
 /*
  * run - libkperf's orchestration of one test between two sessions.
  *
- * Steps, each a function below: open both control connections; LISTEN on
- * the destination; CONNECT from the source; learn the RX CPU of every flow
- * on both ends; spawn one worker per CPU that flows are placed on; start
+ * Steps: open both control connections; open and place the flows
+ * (flows.c); spawn one worker per CPU that flows are placed on; start
  * the destination (passive) then the source (active); gather SAMPLEs and
  * the source's TEST_RESULT; stop the destination and gather its result;
  * turn both into a struct kperf_report.
@@ -16,36 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/ctl.h"
 #include "client/result.h"
+#include "client/run.h"
 #include "common/clock.h"
 #include "kperf/kperf.h"
 
-#define CALL_TIMEOUT_MS		10000
 #define RESULT_GRACE_MS		15000	/* beyond the test's duration */
-
-/* One side (source or destination) of the test. */
-struct side {
-	struct ctl ctl;
-	struct proto_conn_list conns;	/* index = flow */
-	int *worker_cpu;		/* per flow, -1: not pinned */
-	uint32_t *worker_of;		/* per flow: worker id */
-	struct proto_worker_rep *workers;
-	unsigned int n_workers;
-	uint32_t test_id;
-	struct proto_result res;
-	int have_res;
-};
-
-struct run {
-	const struct kperf_opts *o;
-	struct side src, dst;
-	unsigned int n;
-	struct kperf_report *rep;
-	unsigned int cap_samples;
-	uint64_t last_t_ns;
-	uint64_t *last_tx;
-};
 
 void kperf_opts_init(struct kperf_opts *o)
 {
@@ -60,6 +35,7 @@ void kperf_opts_init(struct kperf_opts *o)
 	o->read_size = 128 * 1024;
 	o->write_size = 128 * 1024;
 	o->connect_timeout_ms = 5000;
+	o->placement_attempts = KPERF_ATTEMPTS_DEFAULT;
 }
 
 static int open_sides(struct run *r, char *err, size_t errlen)
@@ -73,93 +49,6 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 		return ret;
 	return ctl_open(&r->dst.ctl, "destination", o->dst_host, o->dst_svc,
 			o->connect_timeout_ms, err, errlen);
-}
-
-/*
- * The source reaches the destination's acceptor at the address the client
- * reached the destination's kperfd at (as the original kperf does).
- */
-static void dst_address(const struct ctl *c, struct proto_connect_req *m)
-{
-	if (c->peer.ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)&c->peer;
-
-		m->family = 4;
-		memcpy(m->addr, &a->sin_addr, 4);
-	} else {
-		const struct sockaddr_in6 *a6 = (const void *)&c->peer;
-
-		m->family = 6;
-		memcpy(m->addr, &a6->sin6_addr, 16);
-	}
-}
-
-static int make_connections(struct run *r)
-{
-	struct proto_listen_req lq = { 0 };
-	struct proto_listen_rep lr;
-	struct proto_connect_req cq = { 0 };
-	struct proto_ids ids = { .n = r->n };
-	struct proto_hdr h;
-	struct proto_wr w;
-	uint32_t id, i;
-	int ret;
-
-	id = ctl_begin(&r->dst.ctl, &w);
-	proto_enc_listen_req(&w, id, &lq);
-	ret = ctl_call(&r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
-	if (ret < 0)
-		return ret;
-	if (proto_dec_listen_rep(r->dst.ctl.rx, h.len, &lr) < 0)
-		return ctl_fail(&r->dst.ctl, -EBADMSG, "malformed LISTEN reply");
-
-	dst_address(&r->dst.ctl, &cq);
-	cq.port = lr.port;
-	cq.token = lr.token;
-	cq.count = r->n;
-	cq.timeout_ms = (uint32_t)r->o->connect_timeout_ms;
-	id = ctl_begin(&r->src.ctl, &w);
-	proto_enc_connect_req(&w, id, &cq);
-	ret = ctl_call(&r->src.ctl, &w, id, &h,
-		       CALL_TIMEOUT_MS + r->o->connect_timeout_ms);
-	if (ret < 0)
-		return ret;
-	if (proto_dec_conn_list(r->src.ctl.rx, h.len, &r->src.conns) < 0 ||
-	    r->src.conns.n != r->n)
-		return ctl_fail(&r->src.ctl, -EBADMSG,
-				"malformed CONNECT reply");
-
-	ids.v = calloc(r->n, sizeof(*ids.v));
-	if (!ids.v)
-		return -ENOMEM;
-	for (i = 0; i < r->n; i++)
-		ids.v[i] = r->src.conns.v[i].peer_id;
-	id = ctl_begin(&r->dst.ctl, &w);
-	proto_enc_ids(&w, PROTO_T_CONN_INFO, id, &ids);
-	free(ids.v);
-	ret = ctl_call(&r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
-	if (ret < 0)
-		return ret;
-	if (proto_dec_conn_list(r->dst.ctl.rx, h.len, &r->dst.conns) < 0 ||
-	    r->dst.conns.n != r->n)
-		return ctl_fail(&r->dst.ctl, -EBADMSG,
-				"malformed CONN_INFO reply");
-	return 0;
-}
-
-/* Default placement: each flow's worker on the flow's RX CPU. */
-static int place_workers(struct run *r, struct side *s)
-{
-	unsigned int i;
-
-	s->worker_cpu = calloc(r->n, sizeof(*s->worker_cpu));
-	s->worker_of = calloc(r->n, sizeof(*s->worker_of));
-	s->workers = calloc(r->n, sizeof(*s->workers));
-	if (!s->worker_cpu || !s->worker_of || !s->workers)
-		return -ENOMEM;
-	for (i = 0; i < r->n; i++)
-		s->worker_cpu[i] = s->conns.v[i].rx_cpu;
-	return 0;
 }
 
 /* One worker per distinct CPU; flows on the same CPU share it. */
@@ -435,11 +324,9 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 		return -ENOMEM;
 	ret = open_sides(&r, err, errlen);
 	if (!ret)
-		ret = make_connections(&r);
+		ret = flows_open(&r);
 	if (!ret)
-		ret = place_workers(&r, &r.src);
-	if (!ret)
-		ret = place_workers(&r, &r.dst);
+		ret = flows_place_workers(&r);
 	if (!ret)
 		ret = spawn_workers(&r, &r.src);
 	if (!ret)
