@@ -1,1 +1,242 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: MIT
+/*
+ * report_json - the report as one JSON document, schema KPERF_JSON_SCHEMA,
+ * documented field by field in docs/json.md (tests/unit/test_report.c
+ * checks the two agree).
+ *
+ * Every node is attached to its parent as soon as it is made, so on an
+ * allocation failure deleting the root frees everything; the add helpers
+ * return nonzero on failure so a run of fields reads as one || chain.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "client/report.h"
+
+static int add_num(cJSON *o, const char *name, double v)
+{
+	return !cJSON_AddNumberToObject(o, name, v);
+}
+
+/* A CPU id, or null when it is -1: not pinned, or not known. */
+static int add_cpu(cJSON *o, const char *name, int cpu)
+{
+	if (cpu < 0)
+		return !cJSON_AddNullToObject(o, name);
+	return add_num(o, name, cpu);
+}
+
+/* A fixed char array from the wire, which may lack its NUL. */
+static int add_str(cJSON *o, const char *name, const char *s, size_t max)
+{
+	char buf[512];
+	size_t n = strnlen(s, max);
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return !cJSON_AddStringToObject(o, name, buf);
+}
+
+#define ADD_STR(o, name, field) add_str(o, name, field, sizeof(field))
+
+/* A new object or array appended to array a; NULL when out of memory. */
+static cJSON *append(cJSON *a, cJSON *item)
+{
+	if (!item || !cJSON_AddItemToArray(a, item)) {
+		cJSON_Delete(item);
+		return NULL;
+	}
+	return item;
+}
+
+static int add_host(cJSON *hosts, const char *name,
+		    const struct kperf_host *h)
+{
+	cJSON *o = cJSON_AddObjectToObject(hosts, name);
+
+	if (!o || ADD_STR(o, "address", h->address) ||
+	    ADD_STR(o, "hostname", h->hostname) ||
+	    add_num(o, "ncpus", h->ncpus) ||
+	    ADD_STR(o, "kernel", h->kernel) ||
+	    add_num(o, "window_s", h->window_s) ||
+	    add_num(o, "worker_cpu_s", h->worker_cpu_s))
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_tcp(cJSON *end, const struct kperf_tcp *t)
+{
+	cJSON *o = cJSON_AddObjectToObject(end, "tcp");
+
+	if (!o || add_num(o, "retrans", t->retrans) ||
+	    add_num(o, "reord_seen", t->reord_seen) ||
+	    add_num(o, "rtt_us", t->rtt_us) ||
+	    add_num(o, "rttvar_us", t->rttvar_us) ||
+	    add_num(o, "delivered_ce", t->delivered_ce) ||
+	    add_num(o, "snd_wnd", t->snd_wnd) ||
+	    add_num(o, "snd_cwnd", t->snd_cwnd) ||
+	    /* exact below 2^53, which is 9 PB: see docs/json.md */
+	    add_num(o, "bytes_acked", (double)t->bytes_acked) ||
+	    add_num(o, "bytes_received", (double)t->bytes_received))
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_end(cJSON *flow, const char *name,
+		   const struct kperf_flow_end *e)
+{
+	cJSON *o = cJSON_AddObjectToObject(flow, name);
+
+	if (!o || add_cpu(o, "rx_cpu", e->rx_cpu) ||
+	    add_cpu(o, "rx_cpu_end", e->rx_cpu_end) ||
+	    add_num(o, "napi_id", e->napi_id) ||
+	    add_cpu(o, "worker_cpu", e->worker_cpu) ||
+	    add_cpu(o, "worker_cpu_ran", e->worker_cpu_ran) ||
+	    add_num(o, "worker_tid", e->worker_tid) ||
+	    add_num(o, "port", e->port) ||
+	    add_num(o, "tx_bytes", (double)e->tx_bytes) ||
+	    add_num(o, "rx_bytes", (double)e->rx_bytes) ||
+	    add_num(o, "xfer_s", e->xfer_s))
+		return -ENOMEM;
+	return add_tcp(o, &e->tcp);
+}
+
+static int add_flows(cJSON *root, const struct kperf_report *r)
+{
+	cJSON *a = cJSON_AddArrayToObject(root, "flows");
+	const struct kperf_flow *fl;
+	unsigned int i;
+	cJSON *o;
+
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < r->n_flows; i++) {
+		fl = &r->flows[i];
+		o = append(a, cJSON_CreateObject());
+		if (!o || add_num(o, "id", fl->id) ||
+		    add_end(o, "src", &fl->src) ||
+		    add_end(o, "dst", &fl->dst) ||
+		    add_num(o, "throughput_gbps", fl->throughput_gbps))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_cpus(cJSON *cpu, const char *name, const struct kperf_host *h)
+{
+	cJSON *a = cJSON_AddArrayToObject(cpu, name);
+	const struct kperf_cpu *c;
+	unsigned int i;
+	cJSON *o;
+
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; h->cpu && i < h->n_cpu; i++) {
+		c = &h->cpu[i];
+		o = append(a, cJSON_CreateObject());
+		if (!o || add_num(o, "cpu", c->cpu) ||
+		    add_num(o, "user", c->user) ||
+		    add_num(o, "system", c->system) ||
+		    add_num(o, "irq", c->irq) ||
+		    add_num(o, "softirq", c->softirq) ||
+		    add_num(o, "iowait", c->iowait) ||
+		    add_num(o, "idle", c->idle) ||
+		    add_num(o, "steal", c->steal))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_intervals(cJSON *root, const struct kperf_report *r)
+{
+	const struct kperf_sample *s;
+	cJSON *a, *o, *fa;
+	unsigned int i, j;
+
+	/* Absent rather than empty: -i was not given. */
+	if (!r->n_samples || !r->samples)
+		return 0;
+	a = cJSON_AddArrayToObject(root, "intervals");
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < r->n_samples; i++) {
+		s = &r->samples[i];
+		o = append(a, cJSON_CreateObject());
+		if (!o || add_num(o, "t_s", s->t_s) ||
+		    add_num(o, "throughput_gbps", s->total_gbps))
+			return -ENOMEM;
+		fa = cJSON_AddArrayToObject(o, "flows_gbps");
+		if (!fa)
+			return -ENOMEM;
+		for (j = 0; s->flow_gbps && j < r->n_flows; j++)
+			if (!append(fa, cJSON_CreateNumber(s->flow_gbps[j])))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+static cJSON *build(const struct kperf_report *r)
+{
+	const char *type = report_type_name(r->type);
+	cJSON *root, *o;
+
+	root = cJSON_CreateObject();
+	if (!root)
+		return NULL;
+	if (add_num(root, "schema", KPERF_JSON_SCHEMA) ||
+	    !cJSON_AddStringToObject(root, "kperf_version", KPERF_VERSION))
+		goto err_free_root;
+
+	o = cJSON_AddObjectToObject(root, "test");
+	if (!o ||
+	    (type ? !cJSON_AddStringToObject(o, "type", type) :
+		    !cJSON_AddNullToObject(o, "type")) ||
+	    add_num(o, "duration_s", r->duration_s) ||
+	    add_num(o, "n_flows", r->n_flows))
+		goto err_free_root;
+
+	o = cJSON_AddObjectToObject(root, "hosts");
+	if (!o || add_host(o, "src", &r->src) || add_host(o, "dst", &r->dst))
+		goto err_free_root;
+
+	if (add_flows(root, r))
+		goto err_free_root;
+
+	o = cJSON_AddObjectToObject(root, "cpu");
+	if (!o || add_cpus(o, "src", &r->src) || add_cpus(o, "dst", &r->dst))
+		goto err_free_root;
+
+	o = cJSON_AddObjectToObject(root, "totals");
+	if (!o || add_num(o, "throughput_gbps", r->total_gbps))
+		goto err_free_root;
+
+	if (add_intervals(root, r))
+		goto err_free_root;
+	return root;
+
+err_free_root:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+int report_json(FILE *f, const struct kperf_report *r)
+{
+	cJSON *root = build(r);
+	char *text;
+	int ret = 0;
+
+	if (!root)
+		return -ENOMEM;
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return -ENOMEM;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))
+		ret = -EIO;
+	cJSON_free(text);
+	return ret;
+}

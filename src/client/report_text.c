@@ -1,1 +1,301 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: MIT
+/*
+ * report_text - the report for people: what ran where, how fast, and what
+ * TCP and the CPUs saw, in tables that line up.  See report.h.
+ *
+ * CPU ids print as "?" when the kernel did not know them (-1) and a worker
+ * that was not pinned shows "-".  The per-CPU tables say which flows'
+ * softirq and workers ran on each CPU, because that is what a reader
+ * cross-checks the percentages against.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "client/report.h"
+
+/* Width of the per-CPU "flows" column before it is cut with "...". */
+#define ROLE_MAX	40
+/* More flows than this and a sample line shows min/max, not every flow. */
+#define SAMPLE_FLOWS_MAX	8
+
+const char *report_type_name(enum kperf_test_type type)
+{
+	switch (type) {
+	case KPERF_STREAM:
+		return "stream";
+	case KPERF_RR:
+		return "rr";
+	}
+	return NULL;
+}
+
+/*
+ * Copy at most max bytes of s (a fixed array from the wire, maybe without
+ * its NUL) with control characters replaced, so a server's hostname cannot
+ * move our cursor or retitle the terminal.
+ */
+static const char *clean(char *out, size_t outlen, const char *s, size_t max)
+{
+	size_t i, n = strnlen(s, max);
+
+	if (n >= outlen)
+		n = outlen - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = s[i];
+
+		out[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+#define CLEAN(buf, field) clean(buf, sizeof(buf), field, sizeof(field))
+
+static const char *cpu_str(char *buf, size_t len, int cpu, const char *none)
+{
+	if (cpu < 0)
+		return none;
+	snprintf(buf, len, "%d", cpu);
+	return buf;
+}
+
+static double gbps(uint64_t bytes, double s)
+{
+	return s > 0 ? bytes * 8 / s / 1e9 : 0;
+}
+
+static void print_header(FILE *f, const struct kperf_report *r)
+{
+	char sa[sizeof(r->src.address)], sh[sizeof(r->src.hostname)];
+	char sk[sizeof(r->src.kernel)];
+	char da[sizeof(r->dst.address)], dh[sizeof(r->dst.hostname)];
+	char dk[sizeof(r->dst.kernel)];
+	const char *type = report_type_name(r->type);
+
+	fprintf(f, "%s test, %.2f s, %u flow%s: %s (%s, %s) -> %s (%s, %s)\n",
+		type ? type : "unknown", r->duration_s, r->n_flows,
+		r->n_flows == 1 ? "" : "s", CLEAN(sa, r->src.address),
+		CLEAN(sh, r->src.hostname), CLEAN(sk, r->src.kernel),
+		CLEAN(da, r->dst.address), CLEAN(dh, r->dst.hostname),
+		CLEAN(dk, r->dst.kernel));
+}
+
+static void print_end_cpus(FILE *f, const struct kperf_flow_end *e)
+{
+	char rx[16], wrk[16], ran[16];
+
+	fprintf(f, "  %4s %6s %5s", cpu_str(rx, sizeof(rx), e->rx_cpu, "?"),
+		cpu_str(wrk, sizeof(wrk), e->worker_cpu, "-"),
+		cpu_str(ran, sizeof(ran), e->worker_cpu_ran, "?"));
+}
+
+static void print_flows(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_flow *fl;
+	char tx[32];
+	unsigned int i;
+
+	fprintf(f, "\n%4s  %-18s  %-17s  %-17s\n", "", "----- Gbit/s -----",
+		"---- src CPU ----", "---- dst CPU ----");
+	fprintf(f, "%4s  %8s  %8s  %4s %6s %5s  %4s %6s %5s\n", "flow",
+		"dst rx", "src tx", "rx", "worker", "ran", "rx", "worker",
+		"ran");
+	for (i = 0; i < r->n_flows; i++) {
+		fl = &r->flows[i];
+		if (fl->src.xfer_s > 0)
+			snprintf(tx, sizeof(tx), "%.2f",
+				 gbps(fl->src.tx_bytes, fl->src.xfer_s));
+		else
+			snprintf(tx, sizeof(tx), "-");
+		fprintf(f, "%4u  %8.2f  %8s", fl->id, fl->throughput_gbps, tx);
+		print_end_cpus(f, &fl->src);
+		print_end_cpus(f, &fl->dst);
+		fputc('\n', f);
+	}
+}
+
+static void print_tcp_row(FILE *f, unsigned int id, const char *end,
+			  const struct kperf_tcp *t)
+{
+	fprintf(f, "%4u  %-3s  %7u  %5u  %6u  %9u  %4u  %9u  %6u\n", id, end,
+		t->retrans, t->reord_seen, t->rtt_us, t->rttvar_us,
+		t->delivered_ce, t->snd_wnd, t->snd_cwnd);
+}
+
+static void print_tcp(FILE *f, const struct kperf_report *r)
+{
+	unsigned int i;
+
+	fprintf(f, "\n%4s  %-3s  %7s  %5s  %6s  %9s  %4s  %9s  %6s\n", "flow",
+		"end", "retrans", "reord", "rtt us", "rttvar us", "ce",
+		"snd_wnd", "cwnd");
+	for (i = 0; i < r->n_flows; i++) {
+		print_tcp_row(f, r->flows[i].id, "src", &r->flows[i].src.tcp);
+		print_tcp_row(f, r->flows[i].id, "dst", &r->flows[i].dst.tcp);
+	}
+}
+
+/*
+ * Append one flow id to a role list: with its label ("rx ") when it opens
+ * a group, and " ..." instead once the column is full.
+ */
+static void role_add(char *buf, size_t len, const char *label,
+		     unsigned int id)
+{
+	size_t n = strlen(buf);
+	char item[32];
+
+	if (n >= 4 && !strcmp(buf + n - 4, " ..."))
+		return;
+	snprintf(item, sizeof(item), "%s%s%u", label ? (n ? "  " : "") : " ",
+		 label ? label : "", id);
+	/* Keep room for " ..." so the cut is always visible. */
+	if (n + strlen(item) + 4 >= len) {
+		snprintf(buf + n, len - n, " ...");
+		return;
+	}
+	memcpy(buf + n, item, strlen(item) + 1);
+}
+
+/*
+ * "rx 0 1  worker 0": the flows whose receive softirq (SO_INCOMING_CPU)
+ * and whose worker ran on this CPU of this end.
+ */
+static void cpu_roles(char *buf, size_t len, const struct kperf_report *r,
+		      bool src, int cpu)
+{
+	const struct kperf_flow_end *e;
+	const char *label = "rx ";
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->n_flows; i++) {
+		e = src ? &r->flows[i].src : &r->flows[i].dst;
+		if (e->rx_cpu == cpu) {
+			role_add(buf, len, label, r->flows[i].id);
+			label = NULL;
+		}
+	}
+	label = "worker ";
+	for (i = 0; i < r->n_flows; i++) {
+		e = src ? &r->flows[i].src : &r->flows[i].dst;
+		if (e->worker_cpu_ran == cpu) {
+			role_add(buf, len, label, r->flows[i].id);
+			label = NULL;
+		}
+	}
+}
+
+static void print_cpu(FILE *f, const struct kperf_report *r, bool src)
+{
+	const struct kperf_host *h = src ? &r->src : &r->dst;
+	char name[sizeof(h->hostname)], roles[ROLE_MAX + 1];
+	const struct kperf_cpu *c;
+	bool steal = false;
+	unsigned int i;
+
+	fprintf(f, "\nCPU %% on %s (%s), %.2f s, kperf workers %.2f CPU s\n",
+		src ? "src" : "dst", CLEAN(name, h->hostname), h->window_s,
+		h->worker_cpu_s);
+	if (!h->n_cpu || !h->cpu) {
+		fprintf(f, "  (no CPU data)\n");
+		return;
+	}
+	/* Steal only matters on VMs: a column of zeros elsewhere. */
+	for (i = 0; i < h->n_cpu; i++)
+		if (h->cpu[i].steal >= 0.05)
+			steal = true;
+	fprintf(f, "%4s  %5s %5s %5s %5s %6s %5s", "cpu", "user", "sys",
+		"irq", "soft", "iowait", "idle");
+	if (steal)
+		fprintf(f, " %5s", "steal");
+	fprintf(f, "  flows\n");
+	for (i = 0; i < h->n_cpu; i++) {
+		c = &h->cpu[i];
+		fprintf(f, "%4d  %5.1f %5.1f %5.1f %5.1f %6.1f %5.1f", c->cpu,
+			c->user, c->system, c->irq, c->softirq, c->iowait,
+			c->idle);
+		if (steal)
+			fprintf(f, " %5.1f", c->steal);
+		cpu_roles(roles, sizeof(roles), r, src, c->cpu);
+		if (roles[0])
+			fprintf(f, "  %s", roles);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * Things that make the numbers above mean something else than they seem:
+ * the kernel moved a flow's RX processing, or a pinned worker ran
+ * elsewhere.
+ */
+static void print_notes(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_flow_end *e;
+	unsigned int i, end;
+
+	for (i = 0; i < r->n_flows; i++) {
+		for (end = 0; end < 2; end++) {
+			e = end ? &r->flows[i].dst : &r->flows[i].src;
+			if (e->rx_cpu >= 0 && e->rx_cpu_end >= 0 &&
+			    e->rx_cpu != e->rx_cpu_end)
+				fprintf(f, "note: on %s, RX CPU of flow %u "
+					"moved from %d to %d during the test\n",
+					end ? "dst" : "src", r->flows[i].id,
+					e->rx_cpu, e->rx_cpu_end);
+			if (e->worker_cpu >= 0 && e->worker_cpu_ran >= 0 &&
+			    e->worker_cpu != e->worker_cpu_ran)
+				fprintf(f, "note: on %s, worker of flow %u "
+					"pinned to CPU %d last ran on %d\n",
+					end ? "dst" : "src", r->flows[i].id,
+					e->worker_cpu, e->worker_cpu_ran);
+		}
+	}
+}
+
+int report_text(FILE *f, const struct kperf_report *r, int quiet)
+{
+	if (!quiet) {
+		print_header(f, r);
+		print_flows(f, r);
+		print_tcp(f, r);
+		print_cpu(f, r, true);
+		print_cpu(f, r, false);
+		fputc('\n', f);
+		print_notes(f, r);
+	}
+	fprintf(f, "total: %.2f Gbit/s\n", r->total_gbps);
+	return ferror(f) ? -EIO : 0;
+}
+
+int report_sample(FILE *f, double t_s, unsigned int n_flows,
+		  const double *flow_gbps)
+{
+	double total = 0, min = 0, max = 0;
+	unsigned int i;
+
+	for (i = 0; i < n_flows; i++) {
+		total += flow_gbps[i];
+		if (!i || flow_gbps[i] < min)
+			min = flow_gbps[i];
+		if (!i || flow_gbps[i] > max)
+			max = flow_gbps[i];
+	}
+	fprintf(f, "[%5.2fs] %5.2f Gbit/s", t_s, total);
+	if (n_flows == 1) {
+		fprintf(f, "  (flow 0: %.2f)", flow_gbps[0]);
+	} else if (n_flows > SAMPLE_FLOWS_MAX) {
+		fprintf(f, "  (%u flows: min %.2f, max %.2f)", n_flows, min,
+			max);
+	} else if (n_flows) {
+		fprintf(f, "  (flows:");
+		for (i = 0; i < n_flows; i++)
+			fprintf(f, " %.2f", flow_gbps[i]);
+		fputc(')', f);
+	}
+	fputc('\n', f);
+	if (fflush(f) || ferror(f))
+		return -EIO;
+	return 0;
+}

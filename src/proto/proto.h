@@ -246,7 +246,7 @@ struct proto_worker_res {
 	uint32_t worker_id;
 	uint32_t tid;
 	int32_t cpu_pinned;	/* -1: not pinned to one CPU */
-	int32_t cpu_last;	/* CPU it last ran on, from /proc */
+	int32_t cpu_last;	/* CPU it ran on most (sampled), from /proc */
 	uint64_t utime_ns;	/* over the window */
 	uint64_t stime_ns;
 };

@@ -17,6 +17,7 @@
 #define DRAIN_MAX_MS		3000	/* wait for the peer's acks, at most */
 #define DRAIN_POLL_MS		2
 #define ACK_TIMEOUT_MS		3000
+#define CPU_SAMPLE_MS		10	/* where unpinned workers run */
 
 enum test_state { TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
 
@@ -30,6 +31,7 @@ struct test_worker {
 	struct worker *w;
 	struct taskstat ts0, ts1;
 	unsigned int n_flows;
+	uint32_t *cpu_hits;	/* unpinned: samples per CPU, ncpus */
 };
 
 struct test {
@@ -40,6 +42,8 @@ struct test {
 	unsigned int n_active, n_passive;
 	int stop_requested;
 	uint64_t t0_ns, window_end_ns, next_sample_ns, drain_end_ns;
+	uint64_t next_cpu_sample_ns;	/* UINT64_MAX: all workers pinned */
+	unsigned int ncpus;
 	uint64_t window_ns;
 	int window_done;
 	struct cpustat cpu0, cpu1;
@@ -65,6 +69,7 @@ static void test_free(struct session *s)
 	for (i = 0; t->tws && i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
 
+		free(t->tws[i].cpu_hits);
 		free(w->flows);
 		w->flows = NULL;
 		w->n_flows = 0;
@@ -155,6 +160,12 @@ static int test_arm_workers(struct test *t)
 			return -ENOMEM;
 		}
 		w->buf_len = len;
+		if (w->cpu_pinned < 0) {
+			t->tws[i].cpu_hits = calloc(t->ncpus,
+						    sizeof(uint32_t));
+			if (!t->tws[i].cpu_hits)
+				return -ENOMEM;
+		}
 		/* Touch every page now, not inside the measured window. */
 		memset(w->buf, 0xa5, len);
 		w->params = &t->params;
@@ -194,6 +205,7 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	t->id = id;
 	t->req = *req;
 	memset(req, 0, sizeof(*req));
+	t->ncpus = s->host.ncpus;
 	t->params.read_size = t->req.read_size;
 	t->params.write_size = t->req.write_size;
 	t->flows = calloc(t->req.n, sizeof(*t->flows));
@@ -220,6 +232,10 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	t->window_end_ns = t->t0_ns + t->req.duration_ms * NSEC_PER_MSEC;
 	t->next_sample_ns = t->req.interval_ms ?
 		t->t0_ns + t->req.interval_ms * NSEC_PER_MSEC : UINT64_MAX;
+	t->next_cpu_sample_ns = UINT64_MAX;
+	for (i = 0; i < t->n_tws; i++)
+		if (t->tws[i].cpu_hits)
+			t->next_cpu_sample_ns = t->t0_ns;
 	t->state = TS_RUNNING;
 	for (i = 0; i < t->n_tws; i++)
 		wrk_post(t->ws[i], WCMD_RUN);
@@ -249,6 +265,36 @@ static void test_end_window(struct test *t, uint64_t now)
 	for (i = 0; i < t->n_tws; i++)
 		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts1);
 	t->window_ns = now - t->t0_ns;
+}
+
+static void sample_worker_cpus(struct test *t)
+{
+	struct taskstat ts;
+	unsigned int i;
+
+	for (i = 0; i < t->n_tws; i++) {
+		struct test_worker *tw = &t->tws[i];
+
+		if (tw->cpu_hits && !taskstat_read(tw->w->tid, &ts) &&
+		    ts.cpu_last >= 0 && (unsigned int)ts.cpu_last < t->ncpus)
+			tw->cpu_hits[ts.cpu_last]++;
+	}
+}
+
+/* The CPU a worker ran on most: pinned, sampled, or last seen. */
+static int worker_cpu_ran(const struct test *t, const struct test_worker *tw)
+{
+	unsigned int c, best = 0;
+	int cpu = tw->ts1.cpu_last;
+
+	if (tw->w->cpu_pinned >= 0 || !tw->cpu_hits)
+		return cpu;
+	for (c = 0; c < t->ncpus; c++)
+		if (tw->cpu_hits[c] > best) {
+			best = tw->cpu_hits[c];
+			cpu = (int)c;
+		}
+	return cpu;
 }
 
 static void send_sample(struct session *s, struct test *t, uint64_t now)
@@ -346,7 +392,7 @@ static int build_result(struct session *s, struct test *t,
 		wr->worker_id = tw->w->id;
 		wr->tid = (uint32_t)tw->w->tid;
 		wr->cpu_pinned = tw->w->cpu_pinned;
-		wr->cpu_last = tw->ts1.cpu_last;
+		wr->cpu_last = worker_cpu_ran(t, tw);
 		wr->utime_ns = tw->ts1.utime_ns - tw->ts0.utime_ns;
 		wr->stime_ns = tw->ts1.stime_ns - tw->ts0.stime_ns;
 	}
@@ -418,12 +464,19 @@ void test_on_timer(struct session *s, uint64_t now)
 
 	if (!t)
 		return;
+	if (t->state == TS_RUNNING && now >= t->next_cpu_sample_ns) {
+		sample_worker_cpus(t);
+		t->next_cpu_sample_ns = now + CPU_SAMPLE_MS * NSEC_PER_MSEC;
+	}
 	if (t->state == TS_RUNNING && now >= t->next_sample_ns &&
 	    now < t->window_end_ns) {
 		send_sample(s, t, now);
 		t->next_sample_ns += t->req.interval_ms * NSEC_PER_MSEC;
 	}
 	if (t->state == TS_RUNNING && now >= t->window_end_ns) {
+		/* The last interval ends with the window: report it too. */
+		if (t->next_sample_ns <= t->window_end_ns)
+			send_sample(s, t, now);
 		if (t->n_active) {
 			for (i = 0; i < t->n_tws; i++)
 				wrk_post(t->ws[i], WCMD_STOP_TX);
@@ -468,9 +521,15 @@ uint64_t test_next_deadline(const struct session *s)
 	if (!t)
 		return UINT64_MAX;
 	switch (t->state) {
-	case TS_RUNNING:
-		return t->next_sample_ns < t->window_end_ns ?
-			       t->next_sample_ns : t->window_end_ns;
+	case TS_RUNNING: {
+		uint64_t next = t->window_end_ns;
+
+		if (t->next_sample_ns < next)
+			next = t->next_sample_ns;
+		if (t->next_cpu_sample_ns < next)
+			next = t->next_cpu_sample_ns;
+		return next;
+	}
 	case TS_DRAINING:
 		return clock_now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC;
 	default:
