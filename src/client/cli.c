@@ -54,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	CLI_PLACE_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -340,6 +341,8 @@ static void cli_defaults(struct cli *c)
 	c->opts.write_size = CLI_IO_SIZE_DEFAULT;
 	c->opts.interval_ms = 0;
 	c->opts.connect_timeout_ms = CLI_CONNECT_TIMEOUT_DEFAULT_MS;
+	c->opts.placement_attempts = KPERF_ATTEMPTS_DEFAULT;
+	cli_place_init(&c->place);
 }
 
 /*
@@ -476,6 +479,12 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 			cli_version(stdout);
 			return 1;
 		default:
+			if (ch >= CLI_PLACE_FIRST && ch <= CLI_PLACE_LAST) {
+				ret = cli_place_opt(&c->place, &c->opts, ch,
+						    a.opt, optarg, err,
+						    errlen);
+				break;
+			}
 			/* An entry in long_opts with no case here. */
 			return usage_err(err, errlen, "option %s is not "
 					 "implemented", a.opt);
@@ -493,6 +502,9 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 		return arg_err(&interval, "is longer than the test time (%s s)",
 			       fmt_ms(t, sizeof(t), c->opts.duration_ms));
 
+	ret = cli_place_finish(&c->place, &c->opts, err, errlen);
+	if (ret)
+		return ret;
 	c->opts.verbose = c->verbose;
 	return 0;
 }
@@ -521,6 +533,7 @@ void cli_usage(FILE *f)
 "  -n, --num-connections N   parallel flows, 1..%u (default 1)\n"
 "      --read-size SIZE      bytes per read, 1..%s (default %s)\n"
 "      --write-size SIZE     bytes per write, 1..%s (default %s)\n"
+"%s"
 "Output:\n"
 "  -i, --interval SEC        print the throughput every SEC while the test\n"
 "                            runs, 0.01..test time (default 0: off)\n"
@@ -536,7 +549,7 @@ void cli_usage(FILE *f)
 		CLI_HOST_DEFAULT, CLI_HOST_DEFAULT, KPERF_SVC_DEFAULT,
 		CLI_CONNECT_TIMEOUT_DEFAULT_MS / 1000.0,
 		CLI_TIME_DEFAULT_MS / 1000.0, KPERF_MAX_CONNS, max_io, def_io,
-		max_io, def_io);
+		max_io, def_io, cli_place_usage);
 }
 
 void cli_version(FILE *f)

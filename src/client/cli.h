@@ -26,6 +26,8 @@
 
 #include <kperf/kperf.h>
 
+#include "client/cli_place.h"
+
 /* Limits of the options given in seconds, in milliseconds. */
 #define CLI_TIME_MIN_MS			100u
 #define CLI_TIME_MAX_MS			86400000u
@@ -42,6 +44,7 @@ struct cli {
 	int json;		/* --json: one JSON document on stdout */
 	int quiet;		/* -q: errors and the total line only */
 	int verbose;		/* -v, once per -v */
+	struct cli_place place;	/* placement options, see cli_place.h */
 };
 
 /*

@@ -282,10 +282,9 @@ static int check_possible(struct run *r, const uint64_t *sa,
 	cpulist_format(r->n > ks ? sa : da, KPERF_MAX_CPUS, list,
 		       sizeof(list));
 	return run_fail(r, -EINVAL, "%u flows need %u distinct RX CPUs on the "
-			"%s, but only %u are allowed there (%s); use "
+			"%s, but the allowed online CPUs there are %s; use "
 			"--allow-shared-cpus to let flows share CPUs", r->n,
-			r->n, r->n > ks ? "source" : "destination",
-			r->n > ks ? ks : kd, list);
+			r->n, r->n > ks ? "source" : "destination", list);
 }
 
 static int pool_to_sides(struct run *r, struct pool *p)

@@ -105,6 +105,21 @@ static int add_end(cJSON *flow, const char *name,
 	return add_tcp(o, &e->tcp);
 }
 
+static int add_placement(cJSON *test, const struct kperf_report *r)
+{
+	const struct kperf_placement *p = &r->placement;
+	cJSON *o = cJSON_AddObjectToObject(test, "placement");
+
+	if (!o ||
+	    add_str(o, "policy", p->policy ? p->policy : "", 32) ||
+	    add_str(o, "policy_dst", p->policy_dst ? p->policy_dst : "", 32) ||
+	    add_num(o, "attempts", p->attempts) ||
+	    add_num(o, "connections_opened", p->connections_opened) ||
+	    add_num(o, "connections_discarded", p->connections_discarded))
+		return -ENOMEM;
+	return 0;
+}
+
 static int add_flows(cJSON *root, const struct kperf_report *r)
 {
 	cJSON *a = cJSON_AddArrayToObject(root, "flows");
@@ -196,7 +211,7 @@ static cJSON *build(const struct kperf_report *r)
 	    (type ? !cJSON_AddStringToObject(o, "type", type) :
 		    !cJSON_AddNullToObject(o, "type")) ||
 	    add_num(o, "duration_s", r->duration_s) ||
-	    add_num(o, "n_flows", r->n_flows))
+	    add_num(o, "n_flows", r->n_flows) || add_placement(o, r))
 		goto err_free_root;
 
 	o = cJSON_AddObjectToObject(root, "hosts");

@@ -79,6 +79,15 @@ static void print_header(FILE *f, const struct kperf_report *r)
 		CLEAN(sh, r->src.hostname), CLEAN(sk, r->src.kernel),
 		CLEAN(da, r->dst.address), CLEAN(dh, r->dst.hostname),
 		CLEAN(dk, r->dst.kernel));
+	if (r->placement.policy)
+		fprintf(f, "placement: workers %s (src) / %s (dst); flows "
+			"placed in %u attempt%s, %u connections opened, %u "
+			"discarded\n", r->placement.policy,
+			r->placement.policy_dst ? r->placement.policy_dst : "?",
+			r->placement.attempts,
+			r->placement.attempts == 1 ? "" : "s",
+			r->placement.connections_opened,
+			r->placement.connections_discarded);
 }
 
 static void print_end_cpus(FILE *f, const struct kperf_flow_end *e)

@@ -26,7 +26,7 @@
 #include "client/cli.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define MAX_ARGS	8
+#define MAX_ARGS	16
 
 /* argv for cli_parse: "kperf" then args, NULL-terminated. */
 static int parse_args(struct cli *c, const char *const *args, char *err,
@@ -495,7 +495,24 @@ static const struct bad_case bad_cases[] = {
 	{ { "--foo=1" }, "unknown option --foo" },
 	{ { "-x" }, "unknown option -x" },
 	{ { "-n", "2", "-Z" }, "unknown option -Z" },
-	{ { "--s", "h" }, "ambiguous option --s (could be --src, --src-svc)" },
+	{ { "--s", "h" },
+	  "ambiguous option --s (could be --src, --src-svc, --src-rx-cpus)" },
+	/* placement */
+	{ { "--pin-off", "x" },
+	  "option --pin-off: \"x\" is not a number 0..4095" },
+	{ { "--pin-off", "-1" },
+	  "option --pin-off: \"-1\" is not a number 0..4095" },
+	{ { "--cpu-src-wrk", "4096" },
+	  "option --cpu-src-wrk: \"4096\" is not a number 0..4095" },
+	{ { "--rx-cpus", "0-" },
+	  "option --rx-cpus: expected a CPU number at character 3 of \"0-\"" },
+	{ { "--cross-pin" }, "--cross-pin needs at least 2 flows (-n 2)" },
+	{ { "-n", "2", "--cross-pin", "--no-pin" },
+	  "options --cross-pin and --no-pin cannot be combined" },
+	{ { "--cpu-min", "3", "--cpu-max", "1" },
+	  "--cpu-min 3 is above --cpu-max 1" },
+	{ { "--placement-attempts", "0" },
+	  "option --placement-attempts: \"0\" is out of range 1..100000" },
 	{ { "--json=1" }, "option --json takes no value" },
 	{ { "--verbose=2" }, "option --verbose takes no value" },
 	{ { "-n" }, "option -n needs a value" },
@@ -508,6 +525,38 @@ static const struct bad_case bad_cases[] = {
 	{ { "--", "-n" }, "unexpected argument \"-n\"" },
 	{ { "host-b", "-n", "2" }, "unexpected argument \"host-b\"" },
 };
+
+static void test_placement(void **state)
+{
+	const char *args[MAX_ARGS] = { "-n", "2", "--pin-off", "1",
+				       "--cpu-dst-wrk", "3", "--rx-cpus",
+				       "0-5", "--dst-rx-cpus", "1,4",
+				       "--cpu-min", "1", "--allow-shared-cpus",
+				       "--placement-attempts", "7" };
+	char err[256];
+	struct cli c;
+
+	(void)state;
+	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.pin_src.policy, KPERF_PIN_OFFSET);
+	assert_int_equal(c.opts.pin_src.offset, 1);
+	assert_int_equal(c.opts.pin_dst.policy, KPERF_PIN_CPU);
+	assert_int_equal(c.opts.pin_dst.cpu, 3);
+	assert_true(c.opts.have_src_rx_cpus && c.opts.have_dst_rx_cpus);
+	/* 0-5 from 1 up: 1..5 on the source; and 1,4 on the destination. */
+	assert_int_equal(c.opts.src_rx_cpus[0], 0x3e);
+	assert_int_equal(c.opts.dst_rx_cpus[0], 0x12);
+	assert_int_equal(c.opts.src_rx_cpus[1], 0);
+	assert_int_equal(c.opts.allow_shared_cpus, 1);
+	assert_int_equal(c.opts.placement_attempts, 7);
+	/* Defaults: same CPU, no restriction, 500 attempts. */
+	const char *none[MAX_ARGS] = { NULL };
+
+	assert_int_equal(parse_args(&c, none, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.pin_src.policy, KPERF_PIN_RX_CPU);
+	assert_int_equal(c.opts.have_src_rx_cpus, 0);
+	assert_int_equal(c.opts.placement_attempts, KPERF_ATTEMPTS_DEFAULT);
+}
 
 static void test_bad(void **state)
 {
@@ -535,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_usage_text),
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_short_err_buffer),
+		cmocka_unit_test(test_placement),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
 	char names[ARRAY_SIZE(bad_cases)][320];

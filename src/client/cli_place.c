@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* cli_place - placement options of the kperf command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli_place.h"
+#include "common/hostinfo.h"
+
+const char cli_place_usage[] =
+"Placement (docs/placement.md); by default each flow's worker sits on the\n"
+"flow's RX CPU on each end, and no two flows share an RX CPU:\n"
+"      --pin-off N           worker on the online CPU N after the RX CPU\n"
+"      --cross-pin           worker on the other flow's RX CPU (2+ flows)\n"
+"      --no-pin              workers float; report where they ran most\n"
+"      --cpu-src-wrk CPU     source workers on CPU (overrides the above)\n"
+"      --cpu-dst-wrk CPU     destination workers on CPU\n"
+"      --rx-cpus LIST        allowed RX CPUs on both ends, e.g. 0-3,8\n"
+"      --src-rx-cpus LIST    allowed RX CPUs on the source only\n"
+"      --dst-rx-cpus LIST    allowed RX CPUs on the destination only\n"
+"      --cpu-min CPU         lowest allowed RX CPU (both ends)\n"
+"      --cpu-max CPU         highest allowed RX CPU (both ends)\n"
+"      --allow-shared-cpus   let flows share RX CPUs\n"
+"      --placement-attempts N  rounds of connect+match+close, 1..100000\n"
+"                            (default 500)\n";
+
+void cli_place_init(struct cli_place *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cpu_min = p->cpu_max = -1;
+	p->src_wrk = p->dst_wrk = -1;
+}
+
+static int opt_err(char *err, size_t errlen, const char *opt,
+		   const char *val, const char *what)
+{
+	snprintf(err, errlen, "option %s: \"%.64s\" %s", opt, val, what);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *opt, const char *val, long max, int *out,
+		      char *err, size_t errlen)
+{
+	char what[64];
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	snprintf(what, sizeof(what), "is not a number 0..%ld", max);
+	if (val[0] < '0' || val[0] > '9' || *end || errno || v > max)
+		return opt_err(err, errlen, opt, val, what);
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_list(const char *opt, const char *val, uint64_t *set,
+		      char *err, size_t errlen)
+{
+	char msg[160];
+
+	if (cpulist_parse(val, set, KPERF_MAX_CPUS, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "option %s: %s", opt, msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_policy(struct cli_place *p, struct kperf_opts *o,
+		      const char *opt, enum kperf_pin_policy pol, char *err,
+		      size_t errlen)
+{
+	if (p->policy_opt) {
+		snprintf(err, errlen, "options %s and %s cannot be combined",
+			 p->policy_opt, opt);
+		return -EINVAL;
+	}
+	p->policy_opt = opt;
+	o->pin_src.policy = o->pin_dst.policy = pol;
+	return 0;
+}
+
+int cli_place_opt(struct cli_place *p, struct kperf_opts *o, int id,
+		  const char *opt, const char *val, char *err, size_t errlen)
+{
+	int v, ret;
+
+	switch (id) {
+	case OPT_PIN_OFF:
+		ret = parse_uint(opt, val, KPERF_MAX_CPUS - 1, &v, err, errlen);
+		if (ret)
+			return ret;
+		o->pin_src.offset = o->pin_dst.offset = v;
+		return set_policy(p, o, "--pin-off", KPERF_PIN_OFFSET, err,
+				  errlen);
+	case OPT_CROSS_PIN:
+		return set_policy(p, o, "--cross-pin", KPERF_PIN_CROSS, err,
+				  errlen);
+	case OPT_NO_PIN:
+		return set_policy(p, o, "--no-pin", KPERF_PIN_NONE, err,
+				  errlen);
+	case OPT_CPU_SRC_WRK:
+	case OPT_CPU_DST_WRK:
+		return parse_uint(opt, val, KPERF_MAX_CPUS - 1,
+				  id == OPT_CPU_SRC_WRK ? &p->src_wrk :
+							  &p->dst_wrk,
+				  err, errlen);
+	case OPT_CPU_MIN:
+		return parse_uint(opt, val, KPERF_MAX_CPUS - 1, &p->cpu_min,
+				  err, errlen);
+	case OPT_CPU_MAX:
+		return parse_uint(opt, val, KPERF_MAX_CPUS - 1, &p->cpu_max,
+				  err, errlen);
+	case OPT_RX_CPUS:
+		p->have_rx = 1;
+		return parse_list(opt, val, p->rx, err, errlen);
+	case OPT_SRC_RX_CPUS:
+		p->have_src_rx = 1;
+		return parse_list(opt, val, p->src_rx, err, errlen);
+	case OPT_DST_RX_CPUS:
+		p->have_dst_rx = 1;
+		return parse_list(opt, val, p->dst_rx, err, errlen);
+	case OPT_ALLOW_SHARED:
+		o->allow_shared_cpus = 1;
+		return 0;
+	case OPT_ATTEMPTS:
+		ret = parse_uint(opt, val, 100000, &v, err, errlen);
+		if (!ret && !v)
+			return opt_err(err, errlen, opt, val,
+				       "is out of range 1..100000");
+		o->placement_attempts = (unsigned int)v;
+		return ret;
+	}
+	snprintf(err, errlen, "option %s is not implemented", opt);
+	return -EINVAL;
+}
+
+/* set = every CPU, narrowed by each restriction that was given. */
+static void build_set(const struct cli_place *p, int have_own,
+		      const uint64_t *own, uint64_t *set)
+{
+	int c;
+
+	memset(set, 0xff, KPERF_CPU_WORDS * sizeof(*set));
+	for (c = 0; c < KPERF_CPU_WORDS; c++) {
+		if (p->have_rx)
+			set[c] &= p->rx[c];
+		if (have_own)
+			set[c] &= own[c];
+	}
+	for (c = 0; c < KPERF_MAX_CPUS; c++)
+		if ((p->cpu_min >= 0 && c < p->cpu_min) ||
+		    (p->cpu_max >= 0 && c > p->cpu_max))
+			set[c / 64] &= ~(1ull << (c % 64));
+}
+
+int cli_place_finish(struct cli_place *p, struct kperf_opts *o, char *err,
+		     size_t errlen)
+{
+	int any = p->have_rx || p->cpu_min >= 0 || p->cpu_max >= 0;
+
+	if (p->cpu_min >= 0 && p->cpu_max >= 0 && p->cpu_min > p->cpu_max) {
+		snprintf(err, errlen, "--cpu-min %d is above --cpu-max %d",
+			 p->cpu_min, p->cpu_max);
+		return -EINVAL;
+	}
+	/* An explicit CPU wins over the global policy on its end. */
+	if (p->src_wrk >= 0)
+		o->pin_src = (struct kperf_pin){ KPERF_PIN_CPU, 0, p->src_wrk };
+	if (p->dst_wrk >= 0)
+		o->pin_dst = (struct kperf_pin){ KPERF_PIN_CPU, 0, p->dst_wrk };
+	if ((o->pin_src.policy == KPERF_PIN_CROSS ||
+	     o->pin_dst.policy == KPERF_PIN_CROSS) && o->n_conns < 2) {
+		snprintf(err, errlen, "--cross-pin needs at least 2 flows "
+			 "(-n 2)");
+		return -EINVAL;
+	}
+	o->have_src_rx_cpus = any || p->have_src_rx;
+	o->have_dst_rx_cpus = any || p->have_dst_rx;
+	build_set(p, p->have_src_rx, p->src_rx, o->src_rx_cpus);
+	build_set(p, p->have_dst_rx, p->dst_rx, o->dst_rx_cpus);
+	return 0;
+}
