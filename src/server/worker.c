@@ -31,37 +31,53 @@ static void flow_fail(struct worker *w, struct flow *f, int err)
 	w->eng.ops->unwatch(&w->eng, f->fd);
 }
 
+/*
+ * A short send means the socket buffer is full: stop there rather than pay
+ * a syscall for EAGAIN; level-triggered epoll reports the space later.
+ */
 static void stream_send(struct worker *w, struct flow *f)
 {
+	uint32_t len = w->params->write_size;
 	uint64_t tx = f->tx_bytes;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < WRK_IO_BUDGET; i++) {
-		n = send(f->fd, w->buf, w->params->write_size, MSG_NOSIGNAL);
+		n = send(f->fd, w->buf, len, MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			flow_fail(w, f, errno);
+			if (errno != EAGAIN && errno != EINTR)
+				flow_fail(w, f, errno);
 			break;
 		}
 		tx += (uint64_t)n;
+		if ((uint32_t)n < len)
+			break;
 	}
 	publish(&f->tx_bytes, tx);
 }
 
-/* Returns -1 when the socket is empty, 0 on EOF or error, 1 otherwise. */
-static int stream_recv_some(struct worker *w, struct flow *f)
+/*
+ * Read up to the budget; a short read means the socket is (nearly) empty,
+ * so stop unless draining, when only EAGAIN will do.  Returns -1 when the
+ * socket is empty, 0 on EOF or error, 1 when there may be more.
+ */
+static int stream_recv_some(struct worker *w, struct flow *f, int drain)
 {
+	uint32_t len = w->params->read_size;
 	uint64_t rx = f->rx_bytes;
 	ssize_t n = 0;
 	int i;
 
 	for (i = 0; i < WRK_IO_BUDGET; i++) {
-		n = recv(f->fd, w->buf, w->params->read_size, 0);
+		n = recv(f->fd, w->buf, len, 0);
 		if (n <= 0)
 			break;
 		rx += (uint64_t)n;
+		if ((uint32_t)n < len && !drain) {
+			n = -1;
+			errno = EAGAIN;
+			break;
+		}
 	}
 	if (rx != f->rx_bytes) {
 		uint64_t now = clock_now_ns();
@@ -133,7 +149,7 @@ static void wrk_stop(struct worker *w)
 
 		if (!f->running)
 			continue;
-		while (stream_recv_some(w, f) > 0)
+		while (stream_recv_some(w, f, 1) > 0)
 			;
 		if (f->running) {
 			f->running = 0;
@@ -181,13 +197,17 @@ static void wrk_on_event(void *arg, struct flow *f, unsigned int ev)
 {
 	struct worker *w = arg;
 
-	if (!f || !f->running)
+	if (!f) {
+		w->cmd_pending = 1;
+		return;
+	}
+	if (!f->running)
 		return;
 	if (f->role == PROTO_ROLE_ACTIVE) {
 		if (ev & (IO_EV_OUT | IO_EV_ERR))
 			stream_send(w, f);
 	} else if (ev & (IO_EV_IN | IO_EV_ERR)) {
-		stream_recv_some(w, f);
+		stream_recv_some(w, f, 0);
 	}
 }
 
@@ -233,8 +253,11 @@ static void *wrk_main(void *arg)
 		ret = w->eng.ops->wait(&w->eng, -1, wrk_on_event, w);
 		if (ret < 0)
 			break;
-		if (ret > 0 && wrk_command(w))
-			break;
+		if (w->cmd_pending) {
+			w->cmd_pending = 0;
+			if (wrk_command(w))
+				break;
+		}
 	}
 	return NULL;
 }

@@ -54,6 +54,7 @@ struct worker {
 	unsigned int cmd_seq;	/* atomic */
 	unsigned int ack_seq;	/* atomic */
 	struct io_engine eng;
+	int cmd_pending;	/* the command eventfd fired */
 	/* Test state, owned by the session outside RUN..STOP. */
 	struct flow **flows;
 	unsigned int n_flows;
