@@ -290,7 +290,12 @@ struct proto_wr {
 
 void proto_wr_init(struct proto_wr *w, void *buf, size_t cap);
 
-/* Header. proto_hdr_decode: -EBADMSG reserved != 0, -EMSGSIZE len too big. */
+/*
+ * Header.  proto_hdr_decode always fills *h; it returns -EBADMSG for
+ * reserved bits or unknown flags, -EMSGSIZE for a body over the maximum
+ * and -ENOMSG for an unknown type (the body may then be skipped: len is
+ * within the limit).
+ */
 void proto_hdr_encode(uint8_t out[PROTO_HDR_LEN], const struct proto_hdr *h);
 int proto_hdr_decode(const uint8_t in[PROTO_HDR_LEN], struct proto_hdr *h);
 

@@ -344,7 +344,7 @@ static int sess_serve_frame(struct session *s)
 		/* The stream cannot be re-synchronised: say why, then end. */
 		sess_error(s, h.id, -dec, "bad frame header (%s)",
 			   dec == -EMSGSIZE ? "body longer than the maximum" :
-					      "reserved bits set");
+					      "reserved bits or unknown flags set");
 		return dec;
 	}
 	ret = fio_read_full(s->ctl_fd, s->rxbuf, h.len, SESS_IO_TIMEOUT_MS);
