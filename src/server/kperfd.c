@@ -189,6 +189,18 @@ static void open_listeners(struct daemon *d, const struct daemon_opts *o)
 		     o->addr ? o->addr : "(any)", o->port, strerror(-last));
 }
 
+/* An absolute path for path, whose file may not exist yet. */
+static char *realpath_parent(const char *path)
+{
+	char cwd[4096], *out;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		err(1, "cannot resolve pid file path %s", path);
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		err(1, "out of memory");
+	return out;
+}
+
 static pid_t read_pid_file(const char *path)
 {
 	char buf[32] = "";
@@ -204,6 +216,28 @@ static pid_t read_pid_file(const char *path)
 	if (pid <= 1)
 		errx(1, "pid file %s holds no pid", path);
 	return (pid_t)pid;
+}
+
+/* Gone, or a zombie its parent has not reaped yet (PID 1 may never). */
+static int pid_gone(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
 static int kill_daemon(const char *path)
@@ -227,7 +261,7 @@ static int kill_daemon(const char *path)
 	if (kill(pid, SIGTERM) < 0)
 		err(1, "cannot signal kperfd pid %d", (int)pid);
 	for (i = 0; i < KILL_WAIT_MS / 10; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (pid_gone(pid))
 			return 0;
 		nanosleep(&ts, NULL);
 	}
@@ -407,9 +441,15 @@ int main(int argc, char **argv)
 	struct daemon_opts o = { .port = KPERF_SVC_DEFAULT };
 	struct daemon d = { .sig_fd = -1 };
 	sigset_t set;
+	char *pid_path = NULL;
 	int pid_fd = -1;
 
 	parse_opts(argc, argv, &o);
+	/* daemonize() leaves the working directory: keep the path valid. */
+	if (o.pid_file && o.pid_file[0] != '/') {
+		pid_path = realpath_parent(o.pid_file);
+		o.pid_file = pid_path;
+	}
 	d.verbosity = LOG_LVL_WARN + o.verbose;
 	log_init("kperfd", d.verbosity);
 	if (o.kill)
@@ -439,5 +479,6 @@ int main(int argc, char **argv)
 		close(pid_fd);
 	}
 	free(d.kids);
+	free(pid_path);
 	return 0;
 }

@@ -1,0 +1,103 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (.ci/run):
+#   1. scripts/setup.sh (packages)
+#   2. build/ with -Werror, unit tests (meson test)
+#   3. build-asan/ with ASan + UBSan, unit tests again
+#   4. system tests (tests/system, pytest) on build/, then on build-asan/:
+#      real kperfd and kperf across network namespaces; they need root and
+#      skip without it.
+# Every stage runs even when an earlier one failed (except what needs a
+# build that failed); the exit code is non-zero when any stage failed.
+#
+# Environment: PYTEST_ARGS (extra pytest arguments, e.g. "-k stream -x"),
+# KPERF_SOAK_RUNS (default 200; KPERF_SOAK_RUNS_ASAN, default 50, on
+# build-asan/), SYSTEM_TIMEOUT (seconds per system-test run, default 600).
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$KPERF_ROOT" || exit 1
+
+results=()
+failed=0
+stage() {	# stage NAME COMMAND...: run, record the outcome
+	local name=$1 t0=$SECONDS rc
+	shift
+	say "$name"
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		results+=("ok      $name ($((SECONDS - t0)) s)")
+	else
+		results+=("FAILED  $name (exit $rc, $((SECONDS - t0)) s)")
+		failed=1
+	fi
+	return "$rc"
+}
+summary() {
+	local n_ok n_bad
+	n_ok=$(printf '%s\n' "${results[@]}" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "${results[@]}" | grep -vc '^ok ')
+	echo
+	say "test.sh summary"
+	printf '  %s\n' "${results[@]}"
+	echo "stages: $n_ok passed, $n_bad failed"
+}
+
+system_tests() {	# system_tests BUILD_DIR
+	# Debian's python3 (which has pytest), not whatever is first on PATH.
+	# SIGINT on timeout: pytest unwinds and the lab's finalizers remove
+	# the namespaces.
+	local rc
+	# shellcheck disable=SC2086
+	KPERF_BUILD="$KPERF_ROOT/$1" KPERF_REQUIRE_BINARIES=1 \
+	PYTHONDONTWRITEBYTECODE=1 \
+		timeout -s INT -k 30 "${SYSTEM_TIMEOUT:-600}" \
+		/usr/bin/python3 -m pytest -p no:cacheprovider -v -ra \
+		${PYTEST_ARGS:-} tests/system
+	rc=$?
+	# 5: no test collected, which must not pass for a run of nothing.
+	[ "$rc" -eq 5 ] && echo "test.sh: pytest collected no test" >&2
+	return "$rc"
+}
+
+if ! stage "setup (packages)" bash "$KPERF_ROOT/scripts/setup.sh"; then
+	summary
+	exit 1
+fi
+
+# Sanitizers stop at the first error and say where.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+if stage "build (build/, -Werror)" kperf_build build -Dwerror=true; then
+	stage "unit tests (build/)" meson test -C build --print-errorlogs
+	built=1
+else
+	built=0
+fi
+
+if stage "build (build-asan/, ASan+UBSan)" kperf_build build-asan \
+	-Db_sanitize=address,undefined -Db_lundef=false; then
+	stage "unit tests (build-asan/)" \
+		meson test -C build-asan --print-errorlogs
+	asan_built=1
+else
+	asan_built=0
+fi
+
+if [ $built -eq 1 ]; then
+	stage "system tests (build/)" system_tests build
+else
+	results+=("SKIPPED system tests (build/ failed)")
+fi
+# The same tests on the sanitizer build (a report in a kperfd log or on
+# kperf's stderr fails the test), with a shorter soak.
+if [ $asan_built -eq 1 ]; then
+	KPERF_SOAK_RUNS=${KPERF_SOAK_RUNS_ASAN:-50} \
+		stage "system tests (build-asan/)" system_tests build-asan
+else
+	results+=("SKIPPED system tests on build-asan/ (build failed)")
+fi
+
+summary
+exit $failed
