@@ -269,7 +269,7 @@ static int placement_failed(struct run *r, const struct pool *p,
 static int check_possible(struct run *r, const uint64_t *sa,
 			  const uint64_t *da)
 {
-	unsigned int ks = set_count(sa), kd = set_count(da);
+	unsigned int ks = set_count(sa), kd = set_count(da), k;
 	char list[256];
 
 	if (!ks || !kd) {
@@ -281,10 +281,12 @@ static int check_possible(struct run *r, const uint64_t *sa,
 		return 0;
 	cpulist_format(r->n > ks ? sa : da, KPERF_MAX_CPUS, list,
 		       sizeof(list));
+	k = r->n > ks ? ks : kd;
 	return run_fail(r, -EINVAL, "%u flows need %u distinct RX CPUs on the "
-			"%s, but the allowed online CPUs there are %s; use "
+			"%s, but only %u allowed CPU%s online there (%s); use "
 			"--allow-shared-cpus to let flows share CPUs", r->n,
-			r->n, r->n > ks ? "source" : "destination", list);
+			r->n, r->n > ks ? "source" : "destination", k,
+			k == 1 ? " is" : "s are", list);
 }
 
 static int pool_to_sides(struct run *r, struct pool *p)
