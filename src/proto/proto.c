@@ -30,6 +30,7 @@ static const char *const type_names[PROTO_T_MAX + 1] = {
 	[PROTO_T_TEST_STOP] = "TEST_STOP",
 	[PROTO_T_TEST_RESULT] = "TEST_RESULT",
 	[PROTO_T_SAMPLE] = "SAMPLE",
+	[PROTO_T_HIST] = "HIST",
 };
 
 const char *proto_type_name(uint16_t type)

@@ -60,7 +60,8 @@
 #define PROTO_T_TEST_STOP	9
 #define PROTO_T_TEST_RESULT	10
 #define PROTO_T_SAMPLE		11
-#define PROTO_T_MAX		11
+#define PROTO_T_HIST		12
+#define PROTO_T_MAX		12
 
 /* Frame flags. */
 #define PROTO_F_REPLY		0x0001
@@ -75,6 +76,11 @@
 #define PROTO_TEST_RR		2
 #define PROTO_ROLE_ACTIVE	1	/* stream: sends; rr: sends requests */
 #define PROTO_ROLE_PASSIVE	2	/* stream: receives; rr: responds */
+
+/* TEST_START flags. */
+#define PROTO_TEST_F_NO_LATENCY	0x0001	/* rr: do not time transactions */
+#define PROTO_TEST_F_ALL	PROTO_TEST_F_NO_LATENCY
+#define PROTO_MAX_RESP_DELAY_US	10000000u
 
 /* Data connection hello: 16 bytes each way, see docs/protocol.md. */
 #define PROTO_DATA_MAGIC	0x4b504448u	/* "KPDH" */
@@ -97,7 +103,7 @@ struct proto_hdr {
 #define PROTO_CONN_INFO_LEN	24
 #define PROTO_WORKER_REQ_LEN	8
 #define PROTO_WORKER_REP_LEN	16
-#define PROTO_TEST_FIXED_LEN	40
+#define PROTO_TEST_FIXED_LEN	48
 #define PROTO_TEST_FLOW_LEN	12
 #define PROTO_RESULT_FIXED_LEN	24
 #define PROTO_FLOW_RES_LEN	96
@@ -105,6 +111,9 @@ struct proto_hdr {
 #define PROTO_WORKER_RES_LEN	32
 #define PROTO_SAMPLE_FIXED_LEN	16
 #define PROTO_SAMPLE_FLOW_LEN	24
+#define PROTO_HIST_FIXED_LEN	56
+#define PROTO_HIST_PAIR_LEN	16
+#define PROTO_HIST_MAX_PAIRS	4096
 
 /* ERROR: a request failed.  err is a positive errno. */
 struct proto_error {
@@ -204,6 +213,8 @@ struct proto_test_req {
 	uint32_t resp_size;
 	uint32_t depth;
 	uint32_t n;		/* 1 .. PROTO_MAX_CONNS */
+	uint32_t resp_delay_us;	/* rr: passive end waits before answering */
+	uint16_t flags;		/* PROTO_TEST_F_* */
 	struct proto_test_flow *flows;
 };
 
@@ -273,6 +284,23 @@ struct proto_sample {
 	struct proto_sample_flow *v;
 };
 
+/*
+ * HIST: the latency histogram of one active RR flow, sent by the session
+ * before its TEST_RESULT.  Exact summary plus the non-empty buckets of
+ * src/common/hist.h (index strictly increasing, count > 0).
+ */
+struct proto_hist_pair {
+	uint32_t index;
+	uint64_t count;
+};
+
+struct proto_hist {
+	uint32_t conn_id;
+	uint32_t n;		/* 0 .. PROTO_HIST_MAX_PAIRS */
+	uint64_t count, min, max, sum, sumsq_hi, sumsq_lo;
+	struct proto_hist_pair *v;
+};
+
 /* Data connection hello, connector -> acceptor and back. */
 struct proto_data_hello {
 	uint32_t magic;		/* PROTO_DATA_MAGIC */
@@ -332,6 +360,8 @@ int proto_enc_result(struct proto_wr *w, uint32_t id,
 		     const struct proto_result *m);
 int proto_enc_sample(struct proto_wr *w, uint32_t id,
 		     const struct proto_sample *m);
+int proto_enc_hist(struct proto_wr *w, uint32_t id,
+		   const struct proto_hist *m);
 /* An empty-bodied frame: TEST_STOP request, or a bare reply. */
 int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 		    int reply);
@@ -355,12 +385,14 @@ int proto_dec_test_req(const uint8_t *b, size_t len,
 		       struct proto_test_req *m);
 int proto_dec_result(const uint8_t *b, size_t len, struct proto_result *m);
 int proto_dec_sample(const uint8_t *b, size_t len, struct proto_sample *m);
+int proto_dec_hist(const uint8_t *b, size_t len, struct proto_hist *m);
 
 void proto_conn_list_free(struct proto_conn_list *m);
 void proto_ids_free(struct proto_ids *m);
 void proto_test_req_free(struct proto_test_req *m);
 void proto_result_free(struct proto_result *m);
 void proto_sample_free(struct proto_sample *m);
+void proto_hist_free(struct proto_hist *m);
 
 /* Data hello: exactly PROTO_DATA_HELLO_LEN bytes; decode checks magic. */
 void proto_data_hello_encode(uint8_t out[PROTO_DATA_HELLO_LEN],

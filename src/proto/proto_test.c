@@ -37,6 +37,9 @@ static bool test_req_ok(const struct proto_test_req *m)
 		return false;
 	if (rr && !in_range(m->depth, 1, TEST_DEPTH_MAX))
 		return false;
+	if ((m->flags & ~PROTO_TEST_F_ALL) ||
+	    m->resp_delay_us > PROTO_MAX_RESP_DELAY_US)
+		return false;
 	return in_range(m->n, 1, PROTO_MAX_CONNS);
 }
 
@@ -57,6 +60,9 @@ static bool x_test_req(struct cur *c, void *p)
 	x_u32(c, &m->resp_size);
 	x_u32(c, &m->depth);
 	x_u32(c, &m->n);
+	x_u32(c, &m->resp_delay_us);
+	x_u16(c, &m->flags);
+	x_pad(c, 2);
 	return test_req_ok(m);
 }
 
@@ -157,6 +163,32 @@ static bool x_sample_flow(struct cur *c, void *p)
 	x_u64(c, &f->tx_bytes);
 	x_u64(c, &f->rx_bytes);
 	return true;
+}
+
+static bool x_hist(struct cur *c, void *p)
+{
+	struct proto_hist *m = p;
+
+	x_u32(c, &m->conn_id);
+	x_u32(c, &m->n);
+	x_u64(c, &m->count);
+	x_u64(c, &m->min);
+	x_u64(c, &m->max);
+	x_u64(c, &m->sum);
+	x_u64(c, &m->sumsq_hi);
+	x_u64(c, &m->sumsq_lo);
+	return m->n <= PROTO_HIST_MAX_PAIRS && m->min <= m->max &&
+	       (m->n || !m->count);
+}
+
+static bool x_hist_pair(struct cur *c, void *p)
+{
+	struct proto_hist_pair *v = p;
+
+	x_u32(c, &v->index);
+	x_pad(c, 4);
+	x_u64(c, &v->count);
+	return v->index < PROTO_HIST_MAX_PAIRS && v->count;
 }
 
 /* ---- messages with arrays: see "arrays" in proto_wire.h ---- */
@@ -281,6 +313,40 @@ int proto_dec_sample(const uint8_t *b, size_t len, struct proto_sample *m)
 	return ret;
 }
 
+int proto_enc_hist(struct proto_wr *w, uint32_t id,
+		   const struct proto_hist *m)
+{
+	size_t len = body_len(PROTO_HIST_FIXED_LEN, m->n, PROTO_HIST_PAIR_LEN);
+	struct proto_hist t = *m;
+	struct cur c;
+	bool ok;
+
+	if (proto_wr_begin(w, PROTO_T_HIST, 0, id, len, &c))
+		return w->err;
+	ok = x_hist(&c, &t) &&
+	     x_elems(&c, t.v, t.n, sizeof(*t.v), x_hist_pair);
+	return proto_wr_end(w, &c, len, ok);
+}
+
+/* Bucket semantics (order, sums) are hist_import()'s to check. */
+int proto_dec_hist(const uint8_t *b, size_t len, struct proto_hist *m)
+{
+	struct cur c = { .rd = true, .r = b };
+	int ret = -EBADMSG;
+
+	memset(m, 0, sizeof(*m));
+	if (len < PROTO_HIST_FIXED_LEN)
+		return -EBADMSG;
+	if (x_hist(&c, m) && !c.bad &&
+	    body_len(PROTO_HIST_FIXED_LEN, m->n, PROTO_HIST_PAIR_LEN) == len) {
+		ret = 0;
+		m->v = get_elems(&c, m->n, sizeof(*m->v), x_hist_pair, &ret);
+	}
+	if (ret)
+		proto_hist_free(m);
+	return ret;
+}
+
 /* ---- freeing: zeroes the message, so safe on zeroed ones and twice ---- */
 
 void proto_test_req_free(struct proto_test_req *m)
@@ -298,6 +364,12 @@ void proto_result_free(struct proto_result *m)
 }
 
 void proto_sample_free(struct proto_sample *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+void proto_hist_free(struct proto_hist *m)
 {
 	free(m->v);
 	memset(m, 0, sizeof(*m));

@@ -51,7 +51,7 @@ _Static_assert(4 + 4 == CONN_LIST_FIXED_LEN, "conn list");
 _Static_assert(4 + 4 + 2 + 2 + 4 + 4 + 4 == PROTO_CONN_INFO_LEN, "conn info");
 _Static_assert(4 + 4 == PROTO_WORKER_REQ_LEN, "worker req");
 _Static_assert(4 + 4 + 4 + 4 == PROTO_WORKER_REP_LEN, "worker rep");
-_Static_assert(2 + 2 + 9 * 4 == PROTO_TEST_FIXED_LEN, "test req");
+_Static_assert(2 + 2 + 9 * 4 + 4 + 2 + 2 == PROTO_TEST_FIXED_LEN, "test req");
 _Static_assert(4 + 4 + 1 + 3 == PROTO_TEST_FLOW_LEN, "test flow");
 _Static_assert(8 + 4 + 4 + 4 + 4 == PROTO_RESULT_FIXED_LEN, "result");
 _Static_assert(4 + 4 + 4 + 4 + 4 * 8 + 8 * 4 + 2 * 8 == PROTO_FLOW_RES_LEN,
@@ -61,6 +61,8 @@ _Static_assert(4 + 4 + 4 + 4 + 8 + 8 == PROTO_WORKER_RES_LEN, "worker res");
 _Static_assert(8 + 4 + 4 == PROTO_SAMPLE_FIXED_LEN, "sample");
 _Static_assert(4 + 4 + 8 + 8 == PROTO_SAMPLE_FLOW_LEN, "sample flow");
 _Static_assert(4 + 4 + 8 == PROTO_DATA_HELLO_LEN, "data hello");
+_Static_assert(4 + 4 + 6 * 8 == PROTO_HIST_FIXED_LEN, "hist");
+_Static_assert(4 + 4 + 8 == PROTO_HIST_PAIR_LEN, "hist pair");
 
 /* The largest valid body of every message fits under the frame limit. */
 _Static_assert(PROTO_MAX_CPUS % 64 == 0, "online bitmap is whole words");
@@ -76,6 +78,8 @@ _Static_assert(PROTO_RESULT_FIXED_LEN + PROTO_MAX_CONNS * PROTO_FLOW_RES_LEN +
 	       "result fits");
 _Static_assert(PROTO_SAMPLE_FIXED_LEN + PROTO_MAX_CONNS * PROTO_SAMPLE_FLOW_LEN
 	       <= PROTO_MAX_BODY, "sample fits");
+_Static_assert(PROTO_HIST_FIXED_LEN + PROTO_HIST_MAX_PAIRS * PROTO_HIST_PAIR_LEN
+	       <= PROTO_MAX_BODY, "hist fits");
 _Static_assert(CONN_LIST_FIXED_LEN + PROTO_MAX_CONNS * PROTO_CONN_INFO_LEN
 	       <= PROTO_MAX_BODY, "conn list fits");
 _Static_assert(PROTO_IDS_FIXED_LEN + PROTO_MAX_CONNS * 4 <= PROTO_MAX_BODY,

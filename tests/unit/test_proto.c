@@ -88,7 +88,7 @@ static const uint8_t g_conn_list[] = {
 
 static const uint8_t g_test[] = {
 	0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
-	0x00, 0x00, 0x00, 0x40, Z4,
+	0x00, 0x00, 0x00, 0x48, Z4,
 	0x00, 0x02, 0x00, 0x00,	/* RR, pad */
 	0x00, 0x00, 0x27, 0x10,	/* duration 10000 */
 	0x00, 0x00, 0x03, 0xe8,	/* warmup 1000 */
@@ -98,6 +98,8 @@ static const uint8_t g_test[] = {
 	0x00, 0x00, 0x10, 0x00,	/* resp_size 4096 */
 	0x00, 0x00, 0x00, 0x04,	/* depth */
 	0x00, 0x00, 0x00, 0x02,	/* n */
+	0x00, 0x00, 0x07, 0xd0,	/* resp_delay_us 2000 */
+	0x00, 0x01, 0x00, 0x00,	/* flags NO_LATENCY, pad */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0, 0, 0,
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x02, 0, 0, 0,
 };
@@ -220,6 +222,8 @@ static void golden_test(struct proto_test_req *m)
 	m->resp_size = 4096;
 	m->depth = 4;
 	m->n = 2;
+	m->resp_delay_us = 2000;
+	m->flags = PROTO_TEST_F_NO_LATENCY;
 	m->flows = golden_flows;
 }
 
@@ -333,6 +337,17 @@ static int dec_conn_list(const uint8_t *b, size_t len)
 		assert_int_equal(m.n, 0);
 	}
 	proto_conn_list_free(&m);
+	return ret;
+}
+
+static int dec_hist(const uint8_t *b, size_t len)
+{
+	struct proto_hist m;
+	int ret = proto_dec_hist(b, len, &m);
+
+	if (ret)
+		assert_null(m.v);
+	proto_hist_free(&m);
 	return ret;
 }
 
@@ -461,7 +476,7 @@ static const struct body_case bodies[] = {
 	  { 1, 12, 15, 19, 23, 36, 37, 38, 39, -1 } },
 	{ "conn list", dec_conn_list, FRAME(g_conn_list),
 	  { 4, 7, 28, 31, 52, 55, -1 } },
-	{ "test", dec_test, FRAME(g_test), { 2, 3, 49, 51, 61, 63, -1 } },
+	{ "test", dec_test, FRAME(g_test), { 2, 3, 46, 47, 57, 59, 69, 71, -1 } },
 	{ "result", dec_result, FRAME(g_result),
 	  { 20, 23, 36, 39, 100, 103, 124, 127, -1 } },
 	{ "listen req", dec_listen_req, BODY(g_listen_req),
@@ -652,6 +667,8 @@ static void test_test_req_golden(void **state)
 	assert_int_equal(m.resp_size, 4096);
 	assert_int_equal(m.depth, 4);
 	assert_int_equal(m.n, 2);
+	assert_int_equal(m.resp_delay_us, 2000);
+	assert_int_equal(m.flags, PROTO_TEST_F_NO_LATENCY);
 	assert_int_equal(m.flows[0].conn_id, 0);
 	assert_int_equal(m.flows[0].worker_id, 1);
 	assert_int_equal(m.flows[0].role, PROTO_ROLE_ACTIVE);
@@ -1191,6 +1208,73 @@ static void test_bad_values_refused(void **state)
 	assert_int_equal(dec_exact(dec_result, b, 216), -EBADMSG);
 }
 
+static const uint8_t g_hist[] = {
+	0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
+	0x00, 0x00, 0x00, 0x58, Z4,
+	0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02,	/* conn 3, n 2 */
+	Z4, 0x00, 0x00, 0x00, 0x05,			/* count 5 */
+	Z4, 0x00, 0x00, 0x03, 0xe8,			/* min 1000 */
+	Z4, 0x00, 0x00, 0x07, 0xd0,			/* max 2000 */
+	Z4, 0x00, 0x00, 0x1b, 0x58,			/* sum 7000 */
+	Z8,						/* sumsq hi */
+	Z4, 0x00, 0xa6, 0x49, 0x80,			/* sumsq lo */
+	0x00, 0x00, 0x01, 0x00, Z4, Z4, 0x00, 0x00, 0x00, 0x03,
+	0x00, 0x00, 0x01, 0x80, Z4, Z4, 0x00, 0x00, 0x00, 0x02,
+};
+
+static void test_hist_msg(void **state)
+{
+	struct proto_hist_pair pairs[2] = { { 256, 3 }, { 384, 2 } };
+	struct proto_hist in = { .conn_id = 3, .n = 2, .count = 5,
+				 .min = 1000, .max = 2000, .sum = 7000,
+				 .sumsq_lo = 10897792, .v = pairs };
+	struct proto_hist m;
+	struct proto_wr w;
+	uint8_t b[sizeof(g_hist)];
+	size_t len = sizeof(g_hist) - PROTO_HDR_LEN, i;
+
+	(void)state;
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_hist(&w, 7, &in), 0);
+	assert_frame(&w, g_hist, sizeof(g_hist));
+	assert_int_equal(proto_dec_hist(FRAME(g_hist), &m), 0);
+	assert_int_equal(m.conn_id, 3);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.count, 5);
+	assert_int_equal(m.min, 1000);
+	assert_int_equal(m.max, 2000);
+	assert_int_equal(m.sum, 7000);
+	assert_int_equal(m.sumsq_lo, 10897792);
+	assert_int_equal(m.v[1].index, 384);
+	assert_int_equal(m.v[1].count, 2);
+	proto_hist_free(&m);
+	proto_hist_free(&m);
+	assert_string_equal(proto_type_name(PROTO_T_HIST), "HIST");
+	/* Every prefix, and one byte more, is refused. */
+	for (i = 0; i < len; i++)
+		assert_int_equal(proto_dec_hist(g_hist + 16, i, &m), -EBADMSG);
+	memcpy(wbuf, g_hist + 16, len);
+	wbuf[len] = 0;
+	assert_int_equal(proto_dec_hist(wbuf, len + 1, &m), -EBADMSG);
+	/* min > max; a zero bucket count; an index past the table; pad. */
+	static const struct { size_t off; uint32_t v; } bad[] = {
+		{ 20, 3000 }, { 68, 0 }, { 56, PROTO_HIST_MAX_PAIRS },
+		{ 60, 1 },
+	};
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(b, g_hist + 16, len);
+		be32(b + bad[i].off, bad[i].v);
+		assert_int_equal(dec_exact(dec_hist, b, len), -EBADMSG);
+	}
+	/* n that disagrees with the length; and the encoder refuses it. */
+	memcpy(b, g_hist + 16, len);
+	be32(b + 4, 3);
+	assert_int_equal(dec_exact(dec_hist, b, len), -EBADMSG);
+	pairs[0].count = 0;
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_hist(&w, 7, &in), -EINVAL);
+}
+
 static void test_test_req_values(void **state)
 {
 	const size_t len = sizeof(g_test) - 16;
@@ -1221,9 +1305,13 @@ static void test_test_req_values(void **state)
 		{ 32, 0, -EBADMSG },			/* RR depth */
 		{ 32, 1025, -EBADMSG },
 		{ 32, 1024, 0 },
-		{ 40 + 8, 3 << 24, -EBADMSG },		/* role 3 */
-		{ 40 + 8, 0, -EBADMSG },		/* role 0 */
-		{ 52 + 8, 1u << 24, 0 },		/* role ACTIVE */
+		{ 40, PROTO_MAX_RESP_DELAY_US, 0 },	/* resp delay */
+		{ 40, PROTO_MAX_RESP_DELAY_US + 1, -EBADMSG },
+		{ 44, 2u << 16, -EBADMSG },		/* unknown flag */
+		{ 44, 1, -EBADMSG },			/* pad */
+		{ 48 + 8, 3 << 24, -EBADMSG },		/* role 3 */
+		{ 48 + 8, 0, -EBADMSG },		/* role 0 */
+		{ 60 + 8, 1u << 24, 0 },		/* role ACTIVE */
 	};
 	uint8_t b[sizeof(g_test) - 16];
 	size_t i;
@@ -1508,6 +1596,7 @@ int main(void)
 		cmocka_unit_test(test_connect_golden),
 		cmocka_unit_test(test_conn_list_golden),
 		cmocka_unit_test(test_test_req_golden),
+		cmocka_unit_test(test_hist_msg),
 		cmocka_unit_test(test_result_golden),
 		cmocka_unit_test(test_small_golden),
 		cmocka_unit_test(test_data_hello),
