@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* engine_epoll - the default I/O engine: level-triggered epoll. */
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/io.h"
@@ -54,11 +55,16 @@ static int ep_unwatch(struct io_engine *e, int fd)
 	return ep_ctl(e, EPOLL_CTL_DEL, NULL, fd, 0);
 }
 
-static int ep_wait(struct io_engine *e, int timeout_ms, io_cb cb, void *arg)
+/* epoll_pwait2: a nanosecond timeout, for response delays. */
+static int ep_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
+		   void *arg)
 {
+	struct timespec ts = { .tv_sec = timeout_ns / 1000000000,
+			       .tv_nsec = timeout_ns % 1000000000 };
 	int n, i;
 
-	n = epoll_wait(e->fd, e->evs, IO_BATCH, timeout_ms);
+	n = epoll_pwait2(e->fd, e->evs, IO_BATCH, timeout_ns < 0 ? NULL : &ts,
+			 NULL);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (i = 0; i < n; i++)

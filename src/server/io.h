@@ -3,7 +3,7 @@
  * io - the I/O engine a worker drives its flows through.
  *
  * An engine watches flows and the worker's command eventfd.  wait() blocks
- * up to timeout_ms and calls cb once per ready flow with the events that are
+ * up to timeout_ns and calls cb once per ready flow with the events that are
  * ready (IO_EV_*); the command fd is reported with flow == NULL.  The flow
  * pointer itself is the engine's cookie (epoll data.ptr), so dispatch never
  * looks anything up.  Engines: epoll (engine_epoll.c).
@@ -11,6 +11,7 @@
 #ifndef KPERF_IO_H
 #define KPERF_IO_H
 
+#include <stdint.h>
 #include <sys/epoll.h>
 
 struct flow;
@@ -39,8 +40,12 @@ struct io_ops {
 	int (*mod)(struct io_engine *e, struct flow *f, int fd,
 		   unsigned int ev);
 	int (*unwatch)(struct io_engine *e, int fd);
-	/* Number of events handled, or -errno (never -EINTR). */
-	int (*wait)(struct io_engine *e, int timeout_ms, io_cb cb, void *arg);
+	/*
+	 * Wait up to timeout_ns (< 0: no limit); number of events handled,
+	 * or -errno (never -EINTR).
+	 */
+	int (*wait)(struct io_engine *e, int64_t timeout_ns, io_cb cb,
+		    void *arg);
 };
 
 extern const struct io_ops io_epoll_ops;

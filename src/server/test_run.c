@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/cpustat.h"
+#include "common/hist.h"
 #include "common/log.h"
 #include "common/taskstat.h"
 #include "server/session.h"
@@ -19,7 +20,7 @@
 #define ACK_TIMEOUT_MS		3000
 #define CPU_SAMPLE_MS		10	/* where unpinned workers run */
 
-enum test_state { TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
+enum test_state { TS_WARMUP, TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
 
 struct test_flow {
 	struct flow f;
@@ -42,6 +43,7 @@ struct test {
 	unsigned int n_active, n_passive;
 	int stop_requested;
 	uint64_t t0_ns, window_end_ns, next_sample_ns, drain_end_ns;
+	uint64_t warmup_end_ns;
 	uint64_t next_cpu_sample_ns;	/* UINT64_MAX: all workers pinned */
 	unsigned int ncpus;
 	uint64_t window_ns;
@@ -65,6 +67,8 @@ static void test_free(struct session *s)
 
 		if (c)
 			c->in_test = 0;
+		hist_free(t->flows[i].f.rr.hist);
+		free(t->flows[i].f.rr.t_sent);
 	}
 	for (i = 0; t->tws && i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
@@ -140,11 +144,49 @@ static int test_bind(struct session *s, struct test *t, char *err,
 }
 
 /* Give every worker its flows and a buffer; nothing is allocated later. */
+static size_t max_sz(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The data path of a flow: test type by role. */
+static const struct flow_ops *flow_ops_of(uint16_t type, uint8_t role)
+{
+	if (type == PROTO_TEST_RR)
+		return role == PROTO_ROLE_ACTIVE ? &rr_active_ops :
+						   &rr_passive_ops;
+	return role == PROTO_ROLE_ACTIVE ? &stream_send_ops : &stream_recv_ops;
+}
+
+/* Latency histogram and send-time ring, or the due-time ring. */
+static int arm_rr_flow(struct test *t, struct flow *f)
+{
+	const struct wrk_params *p = &t->params;
+	int active = f->role == PROTO_ROLE_ACTIVE;
+
+	if (t->req.type != PROTO_TEST_RR)
+		return 0;
+	if (active ? p->timing : p->resp_delay_ns > 0) {
+		f->rr.t_sent = calloc(p->depth, sizeof(*f->rr.t_sent));
+		if (!f->rr.t_sent)
+			return -ENOMEM;
+	}
+	if (active && p->timing) {
+		f->rr.hist = hist_new();
+		if (!f->rr.hist)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int test_arm_workers(struct test *t)
 {
-	size_t len = t->params.read_size > t->params.write_size ?
-			     t->params.read_size : t->params.write_size;
+	/* RR reads what is there at once, so never less than 64 KiB. */
+	size_t len = max_sz(max_sz(t->params.read_size, t->params.write_size),
+			    max_sz(max_sz(t->params.req_size,
+					  t->params.resp_size), 65536));
 	unsigned int i, j;
+	int ret;
 
 	for (i = 0; i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
@@ -172,10 +214,35 @@ static int test_arm_workers(struct test *t)
 	}
 	for (j = 0; j < t->req.n; j++) {
 		struct worker *w = t->flows[j].w;
+		struct flow *f = &t->flows[j].f;
 
-		w->flows[w->n_flows++] = &t->flows[j].f;
+		f->ops = flow_ops_of(t->req.type, f->role);
+		ret = arm_rr_flow(t, f);
+		if (ret < 0)
+			return ret;
+		w->flows[w->n_flows++] = f;
 	}
 	return 0;
+}
+
+/* Counters, CPU time and TCP_INFO from now on count. */
+static void test_begin_window(struct test *t, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->req.n; i++)
+		tcpstat_read(t->flows[i].f.fd, &t->flows[i].ti0);
+	for (i = 0; i < t->n_tws; i++)
+		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts0);
+	cpustat_free(&t->cpu0);
+	cpustat_read(&t->cpu0);
+	t->t0_ns = now;
+	t->window_end_ns = now + t->req.duration_ms * NSEC_PER_MSEC;
+	t->next_sample_ns = t->req.interval_ms ?
+		now + t->req.interval_ms * NSEC_PER_MSEC : UINT64_MAX;
+	if (t->next_cpu_sample_ns != UINT64_MAX)
+		t->next_cpu_sample_ns = now;
+	t->state = TS_RUNNING;
 }
 
 int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
@@ -183,18 +250,13 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 {
 	struct test *t;
 	unsigned int i;
+	uint64_t now;
 	int ret;
 
 	if (s->test) {
 		snprintf(err, errlen, "a test is already running");
 		proto_test_req_free(req);
 		return -EBUSY;
-	}
-	if (req->type != PROTO_TEST_STREAM || req->warmup_ms) {
-		snprintf(err, errlen, "%s is not implemented by this kperfd",
-			 req->warmup_ms ? "warm-up" : "request/response");
-		proto_test_req_free(req);
-		return -EOPNOTSUPP;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -206,8 +268,15 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	t->req = *req;
 	memset(req, 0, sizeof(*req));
 	t->ncpus = s->host.ncpus;
-	t->params.read_size = t->req.read_size;
-	t->params.write_size = t->req.write_size;
+	t->params = (struct wrk_params){
+		.read_size = t->req.read_size,
+		.write_size = t->req.write_size,
+		.req_size = t->req.req_size,
+		.resp_size = t->req.resp_size,
+		.depth = t->req.depth,
+		.resp_delay_ns = (uint64_t)t->req.resp_delay_us * 1000,
+		.timing = !(t->req.flags & PROTO_TEST_F_NO_LATENCY),
+	};
 	t->flows = calloc(t->req.n, sizeof(*t->flows));
 	t->tws = calloc(t->req.n, sizeof(*t->tws));
 	t->ws = calloc(t->req.n, sizeof(*t->ws));
@@ -220,23 +289,16 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	ret = test_arm_workers(t);
 	if (ret < 0)
 		goto fail_msg;
-	for (i = 0; i < t->req.n; i++)
-		tcpstat_read(t->flows[i].f.fd, &t->flows[i].ti0);
-	for (i = 0; i < t->n_tws; i++)
-		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts0);
-	ret = cpustat_read(&t->cpu0);
-	if (ret < 0)
-		goto fail_msg;
-
-	t->t0_ns = clock_now_ns();
-	t->window_end_ns = t->t0_ns + t->req.duration_ms * NSEC_PER_MSEC;
-	t->next_sample_ns = t->req.interval_ms ?
-		t->t0_ns + t->req.interval_ms * NSEC_PER_MSEC : UINT64_MAX;
 	t->next_cpu_sample_ns = UINT64_MAX;
 	for (i = 0; i < t->n_tws; i++)
 		if (t->tws[i].cpu_hits)
-			t->next_cpu_sample_ns = t->t0_ns;
-	t->state = TS_RUNNING;
+			t->next_cpu_sample_ns = 0;
+	now = clock_now_ns();
+	test_begin_window(t, now);
+	if (t->req.warmup_ms) {
+		t->state = TS_WARMUP;
+		t->warmup_end_ns = now + t->req.warmup_ms * NSEC_PER_MSEC;
+	}
 	for (i = 0; i < t->n_tws; i++)
 		wrk_post(t->ws[i], WCMD_RUN);
 	ret = sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
@@ -336,6 +398,7 @@ static void fill_flow_res(struct session *s, struct test_flow *tf,
 	}
 	r->tx_bytes = f->tx_bytes;
 	r->rx_bytes = f->rx_bytes;
+	r->transactions = f->transactions;
 	if (f->t_last_ns > f->t_first_ns && f->t_first_ns)
 		r->xfer_ns = f->t_last_ns - f->t_first_ns;
 	if (!tcpstat_read(f->fd, &ti))
@@ -399,6 +462,71 @@ static int build_result(struct session *s, struct test *t,
 	return fill_cpus(t, r);
 }
 
+/* Stream: every byte acknowledged; RR: every request answered. */
+static int drained(const struct test *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->req.n; i++) {
+		const struct flow *f = &t->flows[i].f;
+
+		if (f->role != PROTO_ROLE_ACTIVE || f->err)
+			continue;
+		if (t->req.type == PROTO_TEST_RR ? !flow_read(&f->idle) :
+		    tcpstat_unacked(f->fd) > 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* One HIST frame per timed flow, ahead of the result. */
+static int send_hists(struct session *s, struct test *t)
+{
+	struct hist_pair *pairs;
+	struct hist_summary sum;
+	struct proto_wr w;
+	unsigned int i, j;
+	int n, ret = 0;
+
+	pairs = calloc(HIST_NBUCKETS, sizeof(*pairs));
+	if (!pairs)
+		return -ENOMEM;
+	for (i = 0; i < t->req.n && !ret; i++) {
+		struct flow *f = &t->flows[i].f;
+		struct proto_hist m = { .conn_id = f->conn_id };
+
+		if (!f->rr.hist)
+			continue;
+		n = hist_export(f->rr.hist, &sum, pairs, HIST_NBUCKETS);
+		if (n < 0 || n > PROTO_HIST_MAX_PAIRS) {
+			ret = -EOVERFLOW;
+			break;
+		}
+		m.v = calloc(n ? (size_t)n : 1, sizeof(*m.v));
+		if (!m.v) {
+			ret = -ENOMEM;
+			break;
+		}
+		m.n = (uint32_t)n;
+		m.count = sum.count;
+		m.min = sum.min;
+		m.max = sum.max;
+		m.sum = sum.sum;
+		m.sumsq_hi = sum.sumsq_hi;
+		m.sumsq_lo = sum.sumsq_lo;
+		for (j = 0; j < m.n; j++)
+			m.v[j] = (struct proto_hist_pair){ pairs[j].index,
+							   pairs[j].count };
+		proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
+		ret = proto_enc_hist(&w, t->id, &m);
+		if (!ret)
+			ret = sess_send(s, &w);
+		free(m.v);
+	}
+	free(pairs);
+	return ret;
+}
+
 static void test_finish(struct session *s)
 {
 	struct test *t = s->test;
@@ -427,6 +555,12 @@ static void test_finish(struct session *s)
 			goto out;
 		}
 	}
+	ret = send_hists(s, t);
+	if (ret < 0) {
+		sess_error(s, t->id, -ret, "cannot send the latency "
+			   "histograms");
+		goto out;
+	}
 	ret = build_result(s, t, &r);
 	if (ret < 0) {
 		sess_error(s, t->id, -ret, "cannot build the result");
@@ -443,20 +577,6 @@ out:
 	test_free(s);
 }
 
-static int drained(const struct test *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->req.n; i++) {
-		const struct flow *f = &t->flows[i].f;
-
-		if (f->role == PROTO_ROLE_ACTIVE && !f->err &&
-		    tcpstat_unacked(f->fd) > 0)
-			return 0;
-	}
-	return 1;
-}
-
 void test_on_timer(struct session *s, uint64_t now)
 {
 	struct test *t = s->test;
@@ -464,6 +584,16 @@ void test_on_timer(struct session *s, uint64_t now)
 
 	if (!t)
 		return;
+	if (t->state == TS_WARMUP && now >= t->warmup_end_ns) {
+		for (i = 0; i < t->n_tws; i++)
+			wrk_post(t->ws[i], WCMD_RESET);
+		if (sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS) < 0) {
+			sess_error(s, t->id, ETIMEDOUT, "workers did not reset");
+			s->quit = 1;
+			return;
+		}
+		test_begin_window(t, clock_now_ns());
+	}
 	if (t->state == TS_RUNNING && now >= t->next_cpu_sample_ns) {
 		sample_worker_cpus(t);
 		t->next_cpu_sample_ns = now + CPU_SAMPLE_MS * NSEC_PER_MSEC;
@@ -509,6 +639,8 @@ void test_stop(struct session *s)
 	if (!t)
 		return;
 	t->stop_requested = 1;
+	if (t->state == TS_WARMUP)
+		test_begin_window(t, clock_now_ns());
 	if (t->state == TS_RUNNING)
 		t->window_end_ns = clock_now_ns();
 	test_on_timer(s, clock_now_ns());
@@ -521,6 +653,8 @@ uint64_t test_next_deadline(const struct session *s)
 	if (!t)
 		return UINT64_MAX;
 	switch (t->state) {
+	case TS_WARMUP:
+		return t->warmup_end_ns;
 	case TS_RUNNING: {
 		uint64_t next = t->window_end_ns;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* worker - worker threads and the stream data path. */
+/* worker - worker threads: pinning, commands, the event loop. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -13,110 +13,69 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/hist.h"
 #include "common/taskstat.h"
 #include "proto/proto.h"
 #include "server/worker.h"
 
-/* Bounded work per wake-up keeps commands and other flows from starving. */
-#define WRK_IO_BUDGET		16
 #define WRK_SPAWN_TIMEOUT_MS	5000
+#define WRK_TIMER_SLACK_NS	1000	/* response delays are timed */
 
-#define publish(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
-
-static void flow_fail(struct worker *w, struct flow *f, int err)
+void flow_fail(struct worker *w, struct flow *f, int err)
 {
 	if (!f->err)
 		f->err = err;
-	f->running = 0;
-	w->eng.ops->unwatch(&w->eng, f->fd);
+	flow_watch(w, f, 0);
 }
 
-/*
- * A short send means the socket buffer is full: stop there rather than pay
- * a syscall for EAGAIN; level-triggered epoll reports the space later.
- */
-static void stream_send(struct worker *w, struct flow *f)
+void flow_watch(struct worker *w, struct flow *f, uint32_t events)
 {
-	uint32_t len = w->params->write_size;
-	uint64_t tx = f->tx_bytes;
-	ssize_t n;
-	int i;
+	int ret = 0;
 
-	for (i = 0; i < WRK_IO_BUDGET; i++) {
-		n = send(f->fd, w->buf, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				flow_fail(w, f, errno);
-			break;
-		}
-		tx += (uint64_t)n;
-		if ((uint32_t)n < len)
-			break;
-	}
-	publish(&f->tx_bytes, tx);
+	if (events == f->events)
+		return;
+	if (!events)
+		ret = w->eng.ops->unwatch(&w->eng, f->fd);
+	else if (!f->events)
+		ret = w->eng.ops->watch(&w->eng, f, f->fd, events);
+	else
+		ret = w->eng.ops->mod(&w->eng, f, f->fd, events);
+	if (ret < 0 && events && !f->err)
+		f->err = -ret;
+	f->events = ret < 0 ? 0 : events;
 }
-
-/*
- * Read up to the budget; a short read means the socket is (nearly) empty,
- * so stop unless draining, when only EAGAIN will do.  Returns -1 when the
- * socket is empty, 0 on EOF or error, 1 when there may be more.
- */
-static int stream_recv_some(struct worker *w, struct flow *f, int drain)
-{
-	uint32_t len = w->params->read_size;
-	uint64_t rx = f->rx_bytes;
-	ssize_t n = 0;
-	int i;
-
-	for (i = 0; i < WRK_IO_BUDGET; i++) {
-		n = recv(f->fd, w->buf, len, 0);
-		if (n <= 0)
-			break;
-		rx += (uint64_t)n;
-		if ((uint32_t)n < len && !drain) {
-			n = -1;
-			errno = EAGAIN;
-			break;
-		}
-	}
-	if (rx != f->rx_bytes) {
-		uint64_t now = clock_now_ns();
-
-		if (!f->t_first_ns)
-			publish(&f->t_first_ns, now);
-		publish(&f->t_last_ns, now);
-		publish(&f->rx_bytes, rx);
-	}
-	if (n > 0)
-		return 1;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return -1;
-	/* The sender never closes inside a test: EOF means it went away. */
-	flow_fail(w, f, n == 0 ? ECONNRESET : errno);
-	return 0;
-}
-
-static void wrk_on_event(void *arg, struct flow *f, unsigned int ev);
 
 static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
 	unsigned int i;
 
+	w->p = *w->params;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
-		unsigned int ev = f->role == PROTO_ROLE_ACTIVE ? IO_EV_OUT :
-								 IO_EV_IN;
-		int ret;
 
 		f->running = 1;
-		if (f->role == PROTO_ROLE_ACTIVE)
-			publish(&f->t_first_ns, now);
-		ret = w->eng.ops->watch(&w->eng, f, f->fd, ev);
-		if (ret < 0) {
-			f->err = -ret;
-			f->running = 0;
-		}
+		f->ops->start(w, f, now);
+	}
+}
+
+/* The warm-up is over: what was moved so far does not count. */
+static void wrk_reset(struct worker *w)
+{
+	uint64_t now = clock_now_ns();
+	unsigned int i;
+
+	for (i = 0; i < w->n_flows; i++) {
+		struct flow *f = w->flows[i];
+
+		flow_publish(&f->tx_bytes, 0);
+		flow_publish(&f->rx_bytes, 0);
+		flow_publish(&f->transactions, 0);
+		flow_publish(&f->t_first_ns,
+			     f->role == PROTO_ROLE_ACTIVE ? now : 0);
+		flow_publish(&f->t_last_ns, 0);
+		if (f->rr.hist)
+			hist_reset(f->rr.hist);
 	}
 }
 
@@ -128,17 +87,14 @@ static void wrk_stop_tx(struct worker *w)
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
-		if (f->role != PROTO_ROLE_ACTIVE)
+		if (f->stopping)
 			continue;
-		publish(&f->t_last_ns, now);
-		if (f->running) {
-			f->running = 0;
-			w->eng.ops->unwatch(&w->eng, f->fd);
-		}
+		f->stopping = 1;
+		if (f->running)
+			f->ops->stop_tx(w, f, now);
 	}
 }
 
-/* The sender has finished and its data is acked: read what is queued. */
 static void wrk_stop(struct worker *w)
 {
 	unsigned int i;
@@ -149,13 +105,34 @@ static void wrk_stop(struct worker *w)
 
 		if (!f->running)
 			continue;
-		while (stream_recv_some(w, f, 1) > 0)
-			;
-		if (f->running) {
-			f->running = 0;
-			w->eng.ops->unwatch(&w->eng, f->fd);
-		}
+		f->ops->stop(w, f);
+		flow_watch(w, f, 0);
+		f->running = 0;
 	}
+	/* The session frees the flows once this is acknowledged. */
+	w->p.resp_delay_ns = 0;
+}
+
+/* Answer the delayed responses that are due; the next due time, or 0. */
+static uint64_t wrk_timers(struct worker *w)
+{
+	uint64_t now = clock_now_ns(), next = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->n_flows; i++) {
+		struct flow *f = w->flows[i];
+		uint64_t due = f->rr.next_due_ns;
+
+		if (!due || !f->running || f->err)
+			continue;
+		if (due <= now) {
+			f->ops->io(w, f, 0);
+			due = f->rr.next_due_ns;
+		}
+		if (due && (!next || due < next))
+			next = due;
+	}
+	return next;
 }
 
 static int wrk_command(struct worker *w)
@@ -172,6 +149,9 @@ static int wrk_command(struct worker *w)
 	switch (w->cmd) {
 	case WCMD_RUN:
 		wrk_run(w);
+		break;
+	case WCMD_RESET:
+		wrk_reset(w);
 		break;
 	case WCMD_STOP_TX:
 		wrk_stop_tx(w);
@@ -201,14 +181,8 @@ static void wrk_on_event(void *arg, struct flow *f, unsigned int ev)
 		w->cmd_pending = 1;
 		return;
 	}
-	if (!f->running)
-		return;
-	if (f->role == PROTO_ROLE_ACTIVE) {
-		if (ev & (IO_EV_OUT | IO_EV_ERR))
-			stream_send(w, f);
-	} else if (ev & (IO_EV_IN | IO_EV_ERR)) {
-		stream_recv_some(w, f, 0);
-	}
+	if (f->running && !f->err)
+		f->ops->io(w, f, ev);
 }
 
 static int wrk_pin(struct worker *w)
@@ -249,8 +223,18 @@ static void *wrk_main(void *arg)
 	}
 	if (w->start_err)
 		return NULL;
+	prctl(PR_SET_TIMERSLACK, WRK_TIMER_SLACK_NS);
 	for (;;) {
-		ret = w->eng.ops->wait(&w->eng, -1, wrk_on_event, w);
+		int64_t timeout = -1;
+
+		if (w->p.resp_delay_ns) {
+			uint64_t next = wrk_timers(w), now;
+
+			now = clock_now_ns();
+			if (next)
+				timeout = next > now ? (int64_t)(next - now) : 0;
+		}
+		ret = w->eng.ops->wait(&w->eng, timeout, wrk_on_event, w);
 		if (ret < 0)
 			break;
 		if (w->cmd_pending) {

@@ -3,42 +3,40 @@
  * worker - a thread that drives the I/O of the flows handed to it.
  *
  * The session spawns workers (pinned to a CPU or not), hands each a set of
- * flows for a test and steers it with commands: RUN, STOP_TX (active flows
- * stop sending), STOP (passive flows drain what is queued, all flows are
- * released) and EXIT.  A command is a sequence number bump plus an eventfd
- * write; the worker acknowledges through the session's notify eventfd.
- * While a test runs the worker touches only its flows and its buffer: no
- * allocation, no locks, no syscalls but the I/O.
+ * flows for a test and steers it with commands: RUN (flows start), RESET
+ * (the warm-up is over: counters start from zero), STOP_TX (the measured
+ * window is over: active flows start nothing new), STOP (flows drain and
+ * are released) and EXIT.  A command is a sequence number bump plus an
+ * eventfd write; the worker acknowledges through the session's notify
+ * eventfd.  What a flow does is its flow_ops (flow.h).
  */
 #ifndef KPERF_WORKER_H
 #define KPERF_WORKER_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "server/flow.h"
 #include "server/io.h"
 
-enum wrk_cmd { WCMD_NONE, WCMD_RUN, WCMD_STOP_TX, WCMD_STOP, WCMD_EXIT };
+/* Bounded work per flow per wake-up keeps commands and other flows fed. */
+#define WRK_IO_BUDGET	16
 
-/* One connection in a test, as its worker sees it. */
-struct flow {
-	int fd;
-	uint8_t role;		/* PROTO_ROLE_* */
-	uint8_t running;
-	uint32_t conn_id;
-	int err;		/* first errno of this flow, 0 if none */
-	/* Published with relaxed atomic stores: the session samples them. */
-	uint64_t tx_bytes;
-	uint64_t rx_bytes;
-	uint64_t t_first_ns;	/* first byte moved (sender: start) */
-	uint64_t t_last_ns;	/* last byte moved (sender: stop) */
+enum wrk_cmd {
+	WCMD_NONE, WCMD_RUN, WCMD_RESET, WCMD_STOP_TX, WCMD_STOP, WCMD_EXIT
 };
 
 /* What a test asks of every worker; set before RUN, read-only after. */
 struct wrk_params {
 	uint32_t read_size;
 	uint32_t write_size;
+	uint32_t req_size;
+	uint32_t resp_size;
+	uint32_t depth;
+	uint64_t resp_delay_ns;
+	int timing;		/* rr: record each transaction's latency */
 };
 
 struct worker {
@@ -53,12 +51,13 @@ struct worker {
 	unsigned int cmd;	/* enum wrk_cmd, written before cmd_seq */
 	unsigned int cmd_seq;	/* atomic */
 	unsigned int ack_seq;	/* atomic */
-	struct io_engine eng;
 	int cmd_pending;	/* the command eventfd fired */
+	struct io_engine eng;
 	/* Test state, owned by the session outside RUN..STOP. */
 	struct flow **flows;
 	unsigned int n_flows;
-	const struct wrk_params *params;
+	const struct wrk_params *params;	/* the session's, read at RUN */
+	struct wrk_params p;	/* the worker's copy while a test runs */
 	uint8_t *buf;
 	size_t buf_len;
 };
@@ -70,7 +69,7 @@ struct worker {
  */
 int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd);
 
-/* Post a command; wrk_wait_acks() waits for workers to acknowledge. */
+/* Post a command; the session waits for wrk_acked() (session.c). */
 void wrk_post(struct worker *w, enum wrk_cmd cmd);
 int wrk_acked(const struct worker *w);
 

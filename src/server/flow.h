@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * flow - one connection in a test, as its worker drives it.
+ *
+ * A flow's behaviour is a table of callbacks chosen by the test type and
+ * the flow's role (stream.c: send or receive; rr.c: request or respond).
+ * The worker calls them from its loop: start when the test runs, io when
+ * the engine reports the socket ready, stop_tx when the measured window
+ * ends (no new work; finish what is in flight), stop when the test ends
+ * (drain what is queued).  They touch only the flow and the worker's
+ * buffer: no allocation, no locks, no syscalls but the I/O.
+ */
+#ifndef KPERF_FLOW_H
+#define KPERF_FLOW_H
+
+#include <stdint.h>
+
+struct worker;
+struct flow;
+struct hist;
+
+struct flow_ops {
+	void (*start)(struct worker *w, struct flow *f, uint64_t now);
+	void (*io)(struct worker *w, struct flow *f, unsigned int ev);
+	void (*stop_tx)(struct worker *w, struct flow *f, uint64_t now);
+	void (*stop)(struct worker *w, struct flow *f);
+};
+
+/* Request/response state; rr.c owns it. */
+struct flow_rr {
+	uint32_t inflight;	/* active: requests started, unanswered */
+	uint32_t owed;		/* passive: requests complete, unanswered */
+	uint64_t unsent;	/* bytes of started messages not yet sent */
+	uint64_t rx_msg_bytes;	/* bytes of the message being read */
+	uint64_t *t_sent;	/* ring, depth entries: active: send times; */
+				/* passive with a delay: due times */
+	uint32_t head, tail;	/* ring positions (mod depth) */
+	uint64_t next_due_ns;	/* passive with a delay: next answer, 0 none */
+	struct hist *hist;	/* active: latency of every transaction */
+};
+
+struct flow {
+	int fd;
+	uint8_t role;		/* PROTO_ROLE_* */
+	uint8_t running;	/* started and not stopped */
+	uint8_t stopping;	/* stop_tx seen: no new work */
+	uint32_t conn_id;
+	uint32_t events;	/* what the engine watches for now */
+	int err;		/* first errno of this flow, 0 if none */
+	const struct flow_ops *ops;
+	/* Published with relaxed atomic stores: the session samples them. */
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+	uint64_t transactions;
+	uint64_t t_first_ns;	/* first byte moved (active: start) */
+	uint64_t t_last_ns;	/* last byte moved (active: stop) */
+	uint32_t idle;		/* active: nothing in flight (rr drained) */
+	struct flow_rr rr;
+};
+
+#define flow_publish(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define flow_read(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+
+/* Stop watching f and remember why (first error wins). */
+void flow_fail(struct worker *w, struct flow *f, int err);
+/* Change what the engine watches f for, if it differs. */
+void flow_watch(struct worker *w, struct flow *f, uint32_t events);
+
+extern const struct flow_ops stream_send_ops;
+extern const struct flow_ops stream_recv_ops;
+extern const struct flow_ops rr_active_ops;
+extern const struct flow_ops rr_passive_ops;
+
+#endif

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rr - request/response traffic.  The active end keeps up to depth
+ * requests of req_size bytes in flight and times each one, from the send
+ * call that hands its first byte to the kernel to the read that completes
+ * its response (CLOCK_MONOTONIC, one clock read per wake-up).  The passive
+ * end answers every complete request with resp_size bytes, after
+ * resp_delay when one is set.  Messages are counted in bytes: no headers.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "common/clock.h"
+#include "common/hist.h"
+#include "server/flow.h"
+#include "server/worker.h"
+
+/* Hand up to `unsent` bytes to the kernel; 0, or -1 when it is full. */
+static int send_pending(struct worker *w, struct flow *f, uint64_t *unsent)
+{
+	size_t len = *unsent < w->buf_len ? (size_t)*unsent : w->buf_len;
+	ssize_t n;
+
+	while (*unsent) {
+		n = send(f->fd, w->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				flow_fail(w, f, errno);
+			return -1;
+		}
+		*unsent -= (uint64_t)n;
+		flow_publish(&f->tx_bytes, f->tx_bytes + (uint64_t)n);
+		if ((size_t)n < len)
+			return -1;
+		len = *unsent < w->buf_len ? (size_t)*unsent : w->buf_len;
+	}
+	return 0;
+}
+
+/* Read what is there; return the bytes read, 0 if none, -1 on EOF/error. */
+static ssize_t recv_avail(struct worker *w, struct flow *f)
+{
+	ssize_t n = recv(f->fd, w->buf, w->buf_len, MSG_DONTWAIT);
+
+	if (n > 0) {
+		flow_publish(&f->rx_bytes, f->rx_bytes + (uint64_t)n);
+		return n;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	/* The peer never closes inside a test: EOF means it went away. */
+	flow_fail(w, f, n == 0 ? ECONNRESET : errno);
+	return -1;
+}
+
+/* ---- active end: requests out, responses in ---- */
+
+static void active_send(struct worker *w, struct flow *f, uint64_t now)
+{
+	const struct wrk_params *p = &w->p;
+	struct flow_rr *r = &f->rr;
+	uint32_t k = 0;
+
+	if (!f->stopping && r->inflight < p->depth) {
+		k = p->depth - r->inflight;
+		r->inflight += k;
+		r->unsent += (uint64_t)k * p->req_size;
+		if (p->timing)
+			for (; k; k--)
+				r->t_sent[r->head++ % p->depth] = now;
+	}
+	if (send_pending(w, f, &r->unsent) < 0 && !f->err)
+		flow_watch(w, f, IO_EV_IN | IO_EV_OUT);
+	else if (!f->err)
+		flow_watch(w, f, IO_EV_IN);
+}
+
+static void active_complete(struct worker *w, struct flow *f, uint32_t k,
+			    uint64_t now)
+{
+	const struct wrk_params *p = &w->p;
+	struct flow_rr *r = &f->rr;
+
+	if (k > r->inflight) {
+		/* More responses than requests: the peer is not kperf. */
+		flow_fail(w, f, EPROTO);
+		return;
+	}
+	r->inflight -= k;
+	flow_publish(&f->transactions, f->transactions + k);
+	flow_publish(&f->t_last_ns, now);
+	if (p->timing)
+		for (; k; k--)
+			hist_record(r->hist, now - r->t_sent[r->tail++ %
+							      p->depth]);
+	if (f->stopping && !r->inflight && !r->unsent)
+		flow_publish(&f->idle, 1);
+}
+
+static void active_io(struct worker *w, struct flow *f, unsigned int ev)
+{
+	const struct wrk_params *p = &w->p;
+	struct flow_rr *r = &f->rr;
+	uint64_t now = 0;
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < WRK_IO_BUDGET && (ev & (IO_EV_IN | IO_EV_ERR)); i++) {
+		n = recv_avail(w, f);
+		if (n <= 0)
+			break;
+		r->rx_msg_bytes += (uint64_t)n;
+		if (r->rx_msg_bytes >= p->resp_size) {
+			now = clock_now_ns();
+			active_complete(w, f, (uint32_t)(r->rx_msg_bytes /
+							 p->resp_size), now);
+			r->rx_msg_bytes %= p->resp_size;
+		}
+		if (f->err || (size_t)n < w->buf_len)
+			break;
+	}
+	if (f->err)
+		return;
+	if (!now && (ev & IO_EV_OUT))
+		now = clock_now_ns();
+	if (now)
+		active_send(w, f, now);
+}
+
+static void active_start(struct worker *w, struct flow *f, uint64_t now)
+{
+	flow_publish(&f->t_first_ns, now);
+	flow_watch(w, f, IO_EV_IN);
+	active_send(w, f, now);
+}
+
+static void active_stop_tx(struct worker *w, struct flow *f, uint64_t now)
+{
+	if (!f->rr.inflight && !f->rr.unsent)
+		flow_publish(&f->idle, 1);
+}
+
+static void rr_stop(struct worker *w, struct flow *f)
+{
+}
+
+const struct flow_ops rr_active_ops = {
+	.start = active_start,
+	.io = active_io,
+	.stop_tx = active_stop_tx,
+	.stop = rr_stop,
+};
+
+/* ---- passive end: requests in, responses out ---- */
+
+/* Start the responses that are due (all of them without a delay). */
+static void passive_answer(struct worker *w, struct flow *f, uint64_t now)
+{
+	const struct wrk_params *p = &w->p;
+	struct flow_rr *r = &f->rr;
+	uint32_t k = 0;
+
+	if (!p->resp_delay_ns) {
+		k = r->owed;
+	} else {
+		while (k < r->owed &&
+		       r->t_sent[(r->tail + k) % p->depth] <= now)
+			k++;
+		r->tail += k;
+		r->next_due_ns = k < r->owed ?
+			r->t_sent[r->tail % p->depth] : 0;
+	}
+	r->owed -= k;
+	r->unsent += (uint64_t)k * p->resp_size;
+	if (k) {
+		if (!f->t_first_ns)
+			flow_publish(&f->t_first_ns, now ? now : clock_now_ns());
+		flow_publish(&f->t_last_ns, now ? now : clock_now_ns());
+	}
+	flow_publish(&f->transactions, f->transactions + k);
+	if (send_pending(w, f, &r->unsent) < 0 && !f->err)
+		flow_watch(w, f, IO_EV_IN | IO_EV_OUT);
+	else if (!f->err)
+		flow_watch(w, f, IO_EV_IN);
+}
+
+static void passive_io(struct worker *w, struct flow *f, unsigned int ev)
+{
+	const struct wrk_params *p = &w->p;
+	struct flow_rr *r = &f->rr;
+	uint64_t now = 0;
+	uint32_t k;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < WRK_IO_BUDGET && (ev & (IO_EV_IN | IO_EV_ERR)); i++) {
+		n = recv_avail(w, f);
+		if (n <= 0)
+			break;
+		r->rx_msg_bytes += (uint64_t)n;
+		k = (uint32_t)(r->rx_msg_bytes / p->req_size);
+		r->rx_msg_bytes %= p->req_size;
+		if (k)
+			now = clock_now_ns();
+		if (p->resp_delay_ns) {
+			if (r->owed + k > p->depth) {
+				/* Deeper than agreed: the peer is not kperf. */
+				flow_fail(w, f, EPROTO);
+				return;
+			}
+			if (!r->owed)
+				r->next_due_ns = now + p->resp_delay_ns;
+			for (; k; k--, r->owed++)
+				r->t_sent[r->head++ % p->depth] =
+					now + p->resp_delay_ns;
+		} else {
+			r->owed += k;
+		}
+		if ((size_t)n < w->buf_len)
+			break;
+	}
+	if (f->err)
+		return;
+	if (r->owed || r->unsent || (ev & IO_EV_OUT)) {
+		if (p->resp_delay_ns && !now)
+			now = clock_now_ns();
+		passive_answer(w, f, now);
+	}
+}
+
+static void passive_start(struct worker *w, struct flow *f, uint64_t now)
+{
+	flow_watch(w, f, IO_EV_IN);
+}
+
+static void passive_stop_tx(struct worker *w, struct flow *f, uint64_t now)
+{
+}
+
+const struct flow_ops rr_passive_ops = {
+	.start = passive_start,
+	.io = passive_io,
+	.stop_tx = passive_stop_tx,
+	.stop = rr_stop,
+};
