@@ -57,6 +57,12 @@ struct kperf_opts {
 	unsigned int duration_ms;		/* default 5000 */
 	unsigned int n_conns;			/* default 1 */
 	unsigned int read_size, write_size;	/* default 128 KiB */
+	/* Request/response (type KPERF_RR). */
+	unsigned int req_size, resp_size;	/* bytes, resp 0: = req */
+	unsigned int depth;			/* requests in flight, 1 */
+	unsigned int warmup_ms;			/* not counted, before -t */
+	unsigned int resp_delay_us;		/* passive end's think time */
+	int no_latency;				/* do not time transactions */
 	unsigned int interval_ms;		/* 0: no interval samples */
 	int connect_timeout_ms;			/* default 5000 */
 	/* Placement: worker policy per end, allowed RX CPUs per end. */
@@ -92,10 +98,30 @@ struct kperf_flow_end {
 	struct kperf_tcp tcp;
 };
 
+/* Latency of transactions, microseconds, from merged histograms. */
+struct kperf_latency {
+	uint64_t count;
+	double min, mean, stdev, p50, p90, p99, p999, p9999, max;
+};
+
+struct kperf_rr {
+	uint64_t transactions;	/* completed by the source (active end) */
+	double tps;		/* transactions / source transfer time */
+	int have_latency;	/* 0 with no_latency */
+	struct kperf_latency latency_us;
+};
+
 struct kperf_flow {
 	unsigned int id;
 	struct kperf_flow_end src, dst;
 	double throughput_gbps;	/* received at dst / dst transfer time */
+	struct kperf_rr rr;	/* RR tests only */
+};
+
+/* One non-empty bucket of the merged latency histogram. */
+struct kperf_hist_bucket {
+	uint64_t upper_ns;	/* inclusive upper bound of the bucket */
+	uint64_t count;
 };
 
 /* Percent of the measured window. */
@@ -137,6 +163,9 @@ struct kperf_report {
 	struct kperf_flow *flows;
 	struct kperf_host src, dst;
 	double total_gbps;
+	struct kperf_rr total_rr;	/* RR: all flows, merged histograms */
+	unsigned int n_hist;		/* RR: merged histogram buckets */
+	struct kperf_hist_bucket *hist;
 	struct kperf_placement placement;
 	unsigned int n_samples;
 	struct kperf_sample *samples;

@@ -36,7 +36,7 @@ enum {
  * word is reported where it stands.  ':': a missing value returns ':'
  * rather than '?', so it can get its own message.
  */
-static const char short_opts[] = "+:t:n:i:vqhV";
+static const char short_opts[] = "+:t:n:i:vqhV" CLI_RR_SHORT_OPTS;
 
 static const struct option long_opts[] = {
 	{ "src", required_argument, NULL, OPT_SRC },
@@ -55,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	CLI_PLACE_LONG_OPTS,
+	CLI_RR_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -343,6 +344,7 @@ static void cli_defaults(struct cli *c)
 	c->opts.connect_timeout_ms = CLI_CONNECT_TIMEOUT_DEFAULT_MS;
 	c->opts.placement_attempts = KPERF_ATTEMPTS_DEFAULT;
 	cli_place_init(&c->place);
+	cli_rr_init(&c->rr);
 }
 
 /*
@@ -479,6 +481,12 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 			cli_version(stdout);
 			return 1;
 		default:
+			if (ch == 's' || ch == 'T' ||
+			    (ch >= CLI_RR_FIRST && ch <= CLI_RR_LAST)) {
+				ret = cli_rr_opt(&c->rr, &c->opts, ch, a.opt,
+						 optarg, err, errlen);
+				break;
+			}
 			if (ch >= CLI_PLACE_FIRST && ch <= CLI_PLACE_LAST) {
 				ret = cli_place_opt(&c->place, &c->opts, ch,
 						    a.opt, optarg, err,
@@ -503,6 +511,8 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 			       fmt_ms(t, sizeof(t), c->opts.duration_ms));
 
 	ret = cli_place_finish(&c->place, &c->opts, err, errlen);
+	if (!ret)
+		ret = cli_rr_finish(&c->rr, &c->opts, c->json, err, errlen);
 	if (ret)
 		return ret;
 	c->opts.verbose = c->verbose;
@@ -533,7 +543,7 @@ void cli_usage(FILE *f)
 "  -n, --num-connections N   parallel flows, 1..%u (default 1)\n"
 "      --read-size SIZE      bytes per read, 1..%s (default %s)\n"
 "      --write-size SIZE     bytes per write, 1..%s (default %s)\n"
-"%s"
+"%s%s"
 "Output:\n"
 "  -i, --interval SEC        print the throughput every SEC while the test\n"
 "                            runs, 0.01..test time (default 0: off)\n"
@@ -549,7 +559,7 @@ void cli_usage(FILE *f)
 		CLI_HOST_DEFAULT, CLI_HOST_DEFAULT, KPERF_SVC_DEFAULT,
 		CLI_CONNECT_TIMEOUT_DEFAULT_MS / 1000.0,
 		CLI_TIME_DEFAULT_MS / 1000.0, KPERF_MAX_CONNS, max_io, def_io,
-		max_io, def_io, cli_place_usage);
+		max_io, def_io, cli_rr_usage, cli_place_usage);
 }
 
 void cli_version(FILE *f)

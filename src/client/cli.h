@@ -27,6 +27,7 @@
 #include <kperf/kperf.h>
 
 #include "client/cli_place.h"
+#include "client/cli_rr.h"
 
 /* Limits of the options given in seconds, in milliseconds. */
 #define CLI_TIME_MIN_MS			100u
@@ -45,6 +46,7 @@ struct cli {
 	int quiet;		/* -q: errors and the total line only */
 	int verbose;		/* -v, once per -v */
 	struct cli_place place;	/* placement options, see cli_place.h */
+	struct cli_rr rr;	/* RR and timing options, see cli_rr.h */
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client/result.h"
+#include "common/hist.h"
 
 static const struct proto_flow_res *flow_res(const struct proto_result *r,
 					     uint32_t conn_id)
@@ -66,6 +67,14 @@ static void fill_end(struct kperf_flow_end *e, const struct result_side *s,
 	};
 }
 
+static uint64_t flow_transactions(const struct result_side *s,
+				  unsigned int i)
+{
+	const struct proto_flow_res *fr = flow_res(s->res, s->conns->v[i].id);
+
+	return fr ? fr->transactions : 0;
+}
+
 static int cpu_wanted(const struct kperf_report *rep, int src, int cpu)
 {
 	unsigned int i;
@@ -120,13 +129,74 @@ static int fill_cpus(struct kperf_report *rep, struct kperf_host *h,
 	return 0;
 }
 
+static double us(uint64_t ns)
+{
+	return (double)ns / 1e3;
+}
+
+static void fill_latency(struct kperf_rr *rr, const struct hist *h)
+{
+	struct kperf_latency *l = &rr->latency_us;
+
+	rr->have_latency = 1;
+	l->count = hist_count(h);
+	l->min = us(hist_min(h));
+	l->max = us(hist_max(h));
+	l->mean = hist_mean(h) / 1e3;
+	l->stdev = hist_stdev(h) / 1e3;
+	l->p50 = us(hist_percentile(h, 50));
+	l->p90 = us(hist_percentile(h, 90));
+	l->p99 = us(hist_percentile(h, 99));
+	l->p999 = us(hist_percentile(h, 99.9));
+	l->p9999 = us(hist_percentile(h, 99.99));
+}
+
+/* Every flow's own figures, then all flows merged: never averaged. */
+static int fill_rr(struct kperf_report *rep, struct hist **hist)
+{
+	struct hist *all = hist_new();
+	unsigned int i, b;
+
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < rep->n_flows; i++) {
+		struct kperf_flow *f = &rep->flows[i];
+
+		if (f->src.xfer_s > 0)
+			f->rr.tps = (double)f->rr.transactions / f->src.xfer_s;
+		rep->total_rr.transactions += f->rr.transactions;
+		rep->total_rr.tps += f->rr.tps;
+		if (!hist || !hist[i])
+			continue;
+		fill_latency(&f->rr, hist[i]);
+		if (hist_merge(all, hist[i]) < 0) {
+			hist_free(all);
+			return -EOVERFLOW;
+		}
+	}
+	if (hist_count(all)) {
+		fill_latency(&rep->total_rr, all);
+		rep->hist = calloc(hist_nonempty(all), sizeof(*rep->hist));
+		if (!rep->hist) {
+			hist_free(all);
+			return -ENOMEM;
+		}
+		for (b = hist_bucket_next(all, 0); b < HIST_NBUCKETS;
+		     b = hist_bucket_next(all, b + 1))
+			rep->hist[rep->n_hist++] = (struct kperf_hist_bucket){
+				hist_bucket_upper_ns(b), hist_bucket_get(all, b)
+			};
+	}
+	hist_free(all);
+	return 0;
+}
+
 int result_build(struct kperf_report *rep, const struct result_side *src,
-		 const struct result_side *dst)
+		 const struct result_side *dst, struct hist **hist)
 {
 	unsigned int i, n = src->conns->n;
 	int ret;
 
-	rep->type = KPERF_STREAM;
 	rep->flows = calloc(n, sizeof(*rep->flows));
 	if (!rep->flows)
 		return -ENOMEM;
@@ -138,6 +208,7 @@ int result_build(struct kperf_report *rep, const struct result_side *src,
 		f->id = i;
 		fill_end(&f->src, src, i);
 		fill_end(&f->dst, dst, i);
+		f->rr.transactions = flow_transactions(src, i);
 		if (f->dst.xfer_s > 0)
 			f->throughput_gbps = (double)f->dst.rx_bytes * 8 /
 					     f->dst.xfer_s / 1e9;
@@ -146,6 +217,8 @@ int result_build(struct kperf_report *rep, const struct result_side *src,
 	ret = fill_cpus(rep, &rep->src, src->res, 1);
 	if (!ret)
 		ret = fill_cpus(rep, &rep->dst, dst->res, 0);
+	if (!ret && rep->type == KPERF_RR)
+		ret = fill_rr(rep, hist);
 	return ret;
 }
 
@@ -158,6 +231,7 @@ void kperf_report_free(struct kperf_report *r)
 	for (i = 0; i < r->n_samples; i++)
 		free(r->samples[i].flow_gbps);
 	free(r->samples);
+	free(r->hist);
 	free(r->flows);
 	free(r->src.cpu);
 	free(r->dst.cpu);

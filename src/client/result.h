@@ -18,8 +18,14 @@ struct result_side {
 	const uint32_t *worker_of;	/* per flow */
 };
 
-/* Fill rep (hosts' names already set).  Return 0 or -ENOMEM. */
+struct hist;
+
+/*
+ * Fill rep (hosts' names and rep->type already set); hist: per flow
+ * latency histograms of an RR test (entries may be NULL).  Return 0 or
+ * -ENOMEM.
+ */
 int result_build(struct kperf_report *rep, const struct result_side *src,
-		 const struct result_side *dst);
+		 const struct result_side *dst, struct hist **hist);
 
 #endif

@@ -18,6 +18,7 @@
 #include "client/result.h"
 #include "client/run.h"
 #include "common/clock.h"
+#include "common/hist.h"
 #include "kperf/kperf.h"
 
 #define RESULT_GRACE_MS		15000	/* beyond the test's duration */
@@ -93,11 +94,18 @@ static int spawn_workers(struct run *r, struct side *s)
 static int start_side(struct run *r, struct side *s, uint8_t role)
 {
 	const struct kperf_opts *o = r->o;
+	int rr = o->type == KPERF_RR;
 	struct proto_test_req q = {
-		.type = PROTO_TEST_STREAM,
+		.type = rr ? PROTO_TEST_RR : PROTO_TEST_STREAM,
 		.duration_ms = o->duration_ms,
-		.read_size = o->read_size,
-		.write_size = o->write_size,
+		.warmup_ms = o->warmup_ms,
+		.read_size = rr ? 0 : o->read_size,
+		.write_size = rr ? 0 : o->write_size,
+		.req_size = rr ? o->req_size : 0,
+		.resp_size = rr ? o->resp_size : 0,
+		.depth = rr ? o->depth : 0,
+		.resp_delay_us = rr ? o->resp_delay_us : 0,
+		.flags = o->no_latency ? PROTO_TEST_F_NO_LATENCY : 0,
 		.n = r->n,
 	};
 	struct proto_hdr h;
@@ -166,6 +174,43 @@ static int add_sample(struct run *r, const struct proto_sample *m)
 	return 0;
 }
 
+/* The latency histogram of one flow, into r->hist[flow]. */
+static int add_hist(struct run *r, struct side *s, const struct proto_hdr *h)
+{
+	struct hist_summary sum;
+	struct hist_pair *pairs;
+	struct proto_hist m;
+	unsigned int i;
+	int ret;
+
+	if (s != &r->src || proto_dec_hist(s->ctl.rx, h->len, &m) < 0)
+		return ctl_fail(&s->ctl, -EBADMSG, "malformed HIST");
+	for (i = 0; i < r->n && s->conns.v[i].id != m.conn_id; i++)
+		;
+	ret = -ENOMEM;
+	pairs = calloc(m.n ? m.n : 1, sizeof(*pairs));
+	if (i == r->n || r->hist[i]) {
+		ret = ctl_fail(&s->ctl, -EPROTO, "HIST for connection id %u "
+			       "is not expected", m.conn_id);
+	} else if (pairs && (r->hist[i] = hist_new())) {
+		sum = (struct hist_summary){ m.count, m.min, m.max, m.sum,
+					     m.sumsq_hi, m.sumsq_lo };
+		for (i = 0; i < m.n; i++)
+			pairs[i] = (struct hist_pair){ .index = m.v[i].index,
+						       .count = m.v[i].count };
+		ret = 0;
+		for (i = 0; i < r->n; i++)
+			if (s->conns.v[i].id == m.conn_id &&
+			    hist_import(r->hist[i], &sum, pairs, m.n) < 0)
+				ret = ctl_fail(&s->ctl, -EBADMSG,
+					       "inconsistent HIST for "
+					       "connection id %u", m.conn_id);
+	}
+	free(pairs);
+	proto_hist_free(&m);
+	return ret;
+}
+
 /* A frame that came on s while a test runs. */
 static int on_frame(struct run *r, struct side *s, const struct proto_hdr *h)
 {
@@ -184,6 +229,8 @@ static int on_frame(struct run *r, struct side *s, const struct proto_hdr *h)
 		ret = add_sample(r, &m);
 		proto_sample_free(&m);
 		return ret;
+	case PROTO_T_HIST:
+		return add_hist(r, s, h);
 	case PROTO_T_TEST_RESULT:
 		if (proto_dec_result(s->ctl.rx, h->len, &s->res) < 0)
 			return ctl_fail(&s->ctl, -EBADMSG,
@@ -246,14 +293,16 @@ static int run_test(struct run *r)
 	int ret;
 
 	r->last_tx = calloc(r->n, sizeof(*r->last_tx));
-	if (!r->last_tx)
+	r->hist = calloc(r->n, sizeof(*r->hist));
+	if (!r->last_tx || !r->hist)
 		return -ENOMEM;
 	ret = start_side(r, &r->dst, PROTO_ROLE_PASSIVE);
 	if (!ret)
 		ret = start_side(r, &r->src, PROTO_ROLE_ACTIVE);
 	if (ret < 0)
 		return ret;
-	end = clock_now_ns() + (r->o->duration_ms + RESULT_GRACE_MS) *
+	end = clock_now_ns() + ((uint64_t)r->o->duration_ms +
+				r->o->warmup_ms + RESULT_GRACE_MS) *
 				       NSEC_PER_MSEC;
 	ret = wait_result(r, &r->src, end);
 	if (ret < 0)
@@ -290,7 +339,7 @@ static int build_report(struct run *r)
 		.worker_of = r->dst.worker_of,
 	};
 
-	return result_build(r->rep, &src, &dst);
+	return result_build(r->rep, &src, &dst, r->hist);
 }
 
 static void free_side(struct side *s)
@@ -314,7 +363,11 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	if (!o->n_conns || o->n_conns > KPERF_MAX_CONNS || !o->duration_ms ||
 	    !o->read_size || !o->write_size ||
 	    o->read_size > KPERF_MAX_IO_SIZE ||
-	    o->write_size > KPERF_MAX_IO_SIZE) {
+	    o->write_size > KPERF_MAX_IO_SIZE ||
+	    (o->type == KPERF_RR &&
+	     (!o->req_size || !o->resp_size || !o->depth ||
+	      o->req_size > KPERF_MAX_IO_SIZE ||
+	      o->resp_size > KPERF_MAX_IO_SIZE))) {
 		snprintf(err, errlen, "invalid options");
 		return -EINVAL;
 	}
@@ -334,6 +387,7 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	if (!ret)
 		ret = run_test(&r);
 	if (!ret) {
+		r.rep->type = o->type;
 		fill_host(&r.rep->src, o->src_host, &r.src.ctl.hello);
 		fill_host(&r.rep->dst, o->dst_host, &r.dst.ctl.hello);
 		ret = build_report(&r);
@@ -344,6 +398,9 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	free_side(&r.src);
 	free_side(&r.dst);
 	free(r.last_tx);
+	for (unsigned int i = 0; r.hist && i < r.n; i++)
+		hist_free(r.hist[i]);
+	free(r.hist);
 	if (ret < 0) {
 		kperf_report_free(r.rep);
 		return ret;

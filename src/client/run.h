@@ -30,6 +30,7 @@ struct run {
 	unsigned int cap_samples;
 	uint64_t last_t_ns;
 	uint64_t *last_tx;
+	struct hist **hist;		/* RR: per flow, from HIST frames */
 };
 
 #define CALL_TIMEOUT_MS		10000

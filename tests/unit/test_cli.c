@@ -497,6 +497,20 @@ static const struct bad_case bad_cases[] = {
 	{ { "-n", "2", "-Z" }, "unknown option -Z" },
 	{ { "--s", "h" },
 	  "ambiguous option --s (could be --src, --src-svc, --src-rx-cpus)" },
+	/* request/response */
+	{ { "--depth", "4" },
+	  "option --depth needs a request/response test (-s/--req-size)" },
+	{ { "-s", "0" },
+	  "option -s: \"0\" is not a size 1..67108864 (bytes, or K/M)" },
+	{ { "-s", "1", "--depth", "0" },
+	  "option --depth: \"0\" is not a number 1..1024" },
+	{ { "-s", "1", "--resp-delay-us", "x" },
+	  "option --resp-delay-us: \"x\" is not a number 0..10000000" },
+	{ { "--json-histogram" }, "option --json-histogram needs --json" },
+	{ { "-s", "1", "--no-latency", "-T", "1" },
+	  "--no-latency leaves no histogram to print" },
+	{ { "--warmup", "-1" },
+	  "option --warmup: \"-1\" is not a time 0..3600 s" },
 	/* placement */
 	{ { "--pin-off", "x" },
 	  "option --pin-off: \"x\" is not a number 0..4095" },
@@ -558,6 +572,31 @@ static void test_placement(void **state)
 	assert_int_equal(c.opts.placement_attempts, KPERF_ATTEMPTS_DEFAULT);
 }
 
+static void test_rr_options(void **state)
+{
+	const char *args[MAX_ARGS] = { "-s", "2K", "--depth", "8",
+				       "--resp-delay-us", "150", "--warmup",
+				       "0.25", "-T", "1", "--json",
+				       "--json-histogram" };
+	const char *only[MAX_ARGS] = { "--req-size", "64" };
+	char err[256];
+	struct cli c;
+
+	(void)state;
+	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.type, KPERF_RR);
+	assert_int_equal(c.opts.req_size, 2048);
+	assert_int_equal(c.opts.resp_size, 2048);	/* defaults to req */
+	assert_int_equal(c.opts.depth, 8);
+	assert_int_equal(c.opts.resp_delay_us, 150);
+	assert_int_equal(c.opts.warmup_ms, 250);
+	assert_int_equal(c.rr.time_stats, 1);
+	assert_int_equal(c.rr.json_hist, 1);
+	assert_int_equal(parse_args(&c, only, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.depth, 1);
+	assert_int_equal(c.opts.no_latency, 0);
+}
+
 static void test_bad(void **state)
 {
 	const struct bad_case *bc = *state;
@@ -585,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_short_err_buffer),
 		cmocka_unit_test(test_placement),
+		cmocka_unit_test(test_rr_options),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
 	char names[ARRAY_SIZE(bad_cases)][320];
