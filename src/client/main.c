@@ -60,9 +60,9 @@ int main(int argc, char **argv)
 	}
 
 	if (c.json)
-		ret = report_json(stdout, r);
-	else
-		ret = report_text(stdout, r, c.quiet);
+		ret = report_json(stdout, r, c.rr.json_hist);
+	else if (!(ret = report_text(stdout, r, c.quiet)) && c.rr.time_stats)
+		ret = report_hist_text(stdout, r);
 	kperf_report_free(r);
 	/* A full disk or a closed pipe loses the result: say so. */
 	if (!ret && fflush(stdout))

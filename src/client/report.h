@@ -2,11 +2,22 @@
 /*
  * report - print a struct kperf_report: as text for people (report_text),
  * as one JSON document for programs (report_json, schema in docs/json.md),
- * and the one-line interval sample printed while a test runs
- * (report_sample, fit for kperf_opts.on_sample).
+ * the merged latency histogram of a request/response test as text
+ * (report_hist_text, for -T/--time-stats 1), and the one-line interval
+ * sample printed while a test runs (report_sample, fit for
+ * kperf_opts.on_sample).
  *
  *	r = result of kperf_run()
- *	ret = json ? report_json(stdout, r) : report_text(stdout, r, quiet);
+ *	if (json)
+ *		ret = report_json(stdout, r, json_histogram);
+ *	else if (!(ret = report_text(stdout, r, quiet)) && time_stats)
+ *		ret = report_hist_text(stdout, r);
+ *
+ * A stream test prints throughput; a request/response test (KPERF_RR)
+ * prints transactions, tps and latency percentiles instead, per flow and
+ * merged over all flows (percentiles of the merged histograms, never
+ * averaged).  Latencies print in microseconds with about 3 significant
+ * digits ("0.512", "4.07", "12.3", "1234").
  *
  * The printers only read the report; strings from the servers (hostname,
  * kernel) are printed with control characters replaced, since a server is
@@ -20,18 +31,33 @@
 #include <kperf/kperf.h>
 
 /*
- * Header, per-flow placement, TCP_INFO and per-CPU tables, notes, and the
- * "total: X.XX Gbit/s" line; only the total line when quiet.  Return 0, or
- * -EIO when f reported a write error.
+ * Header, per-flow placement (with Gbit/s, or transactions and tps), for
+ * RR a per-flow latency table, TCP_INFO and per-CPU tables, notes, and
+ * the total line: "total: X.XX Gbit/s", or for RR "total: N transactions,
+ * X tps; latency us: p50 .., p99 .., ..." (or "latency not measured
+ * (--no-latency)").  Only the total line when quiet.  Return 0, or -EIO
+ * when f reported a write error.
  */
 int report_text(FILE *f, const struct kperf_report *r, int quiet);
 
 /*
+ * The merged latency histogram (r->hist): a title, then one line per
+ * non-empty bucket with its inclusive range in microseconds, its count,
+ * the cumulative percent and a bar scaled to the fullest bucket.  One line
+ * saying so when there is none (a stream test, --no-latency, or no
+ * transaction completed).  Return 0, or -EIO when f reported a write
+ * error.
+ */
+int report_hist_text(FILE *f, const struct kperf_report *r);
+
+/*
  * The report as one JSON document (cJSON_Print) followed by a newline.
+ * With with_hist, an RR report with a non-empty r->hist also gets the
+ * top-level "histogram" (--json-histogram); a stream report never does.
  * Return 0, -ENOMEM when cJSON could not allocate (nothing is written), or
  * -EIO when f reported a write error.
  */
-int report_json(FILE *f, const struct kperf_report *r);
+int report_json(FILE *f, const struct kperf_report *r, int with_hist);
 
 /*
  * "[ 1.00s]  9.41 Gbit/s  (flow 0: 9.41)" for one interval sample, then

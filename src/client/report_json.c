@@ -7,6 +7,10 @@
  * Every node is attached to its parent as soon as it is made, so on an
  * allocation failure deleting the root frees everything; the add helpers
  * return nonzero on failure so a run of fields reads as one || chain.
+ *
+ * Fields are only ever added (schema stays 1): a request/response report
+ * gets "rr" in each flow and in "totals", and on request the merged
+ * "histogram"; a stream report is written exactly as before RR existed.
  */
 #include <errno.h>
 #include <string.h>
@@ -105,6 +109,66 @@ static int add_end(cJSON *flow, const char *name,
 	return add_tcp(o, &e->tcp);
 }
 
+/*
+ * "rr": {"transactions", "tps", "latency_us": {...} or null when the
+ * transactions were not timed (--no-latency).
+ */
+static int add_rr(cJSON *parent, const struct kperf_rr *rr)
+{
+	const struct kperf_latency *l = &rr->latency_us;
+	cJSON *o = cJSON_AddObjectToObject(parent, "rr"), *lo;
+
+	if (!o || add_num(o, "transactions", (double)rr->transactions) ||
+	    add_num(o, "tps", rr->tps))
+		return -ENOMEM;
+	if (!rr->have_latency)
+		return cJSON_AddNullToObject(o, "latency_us") ? 0 : -ENOMEM;
+	lo = cJSON_AddObjectToObject(o, "latency_us");
+	if (!lo || add_num(lo, "min", l->min) ||
+	    add_num(lo, "mean", l->mean) ||
+	    add_num(lo, "stdev", l->stdev) ||
+	    add_num(lo, "p50", l->p50) ||
+	    add_num(lo, "p90", l->p90) ||
+	    add_num(lo, "p99", l->p99) ||
+	    add_num(lo, "p999", l->p999) ||
+	    add_num(lo, "p9999", l->p9999) ||
+	    add_num(lo, "max", l->max))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * "histogram": {"unit": "ns", "buckets": [[upper_ns, count], ...]}, the
+ * non-empty buckets in increasing order.  The overflow bucket has no upper
+ * bound (UINT64_MAX, not exact as a JSON number): null.
+ */
+static int add_hist(cJSON *root, const struct kperf_report *r)
+{
+	const struct kperf_hist_bucket *b;
+	cJSON *o, *a, *pair;
+	unsigned int i;
+
+	o = cJSON_AddObjectToObject(root, "histogram");
+	if (!o || !cJSON_AddStringToObject(o, "unit", "ns"))
+		return -ENOMEM;
+	a = cJSON_AddArrayToObject(o, "buckets");
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < r->n_hist; i++) {
+		b = &r->hist[i];
+		if (!b->count)
+			continue;
+		pair = append(a, cJSON_CreateArray());
+		if (!pair ||
+		    !append(pair, b->upper_ns == UINT64_MAX ?
+				  cJSON_CreateNull() :
+				  cJSON_CreateNumber((double)b->upper_ns)) ||
+		    !append(pair, cJSON_CreateNumber((double)b->count)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int add_placement(cJSON *test, const struct kperf_report *r)
 {
 	const struct kperf_placement *p = &r->placement;
@@ -135,7 +199,8 @@ static int add_flows(cJSON *root, const struct kperf_report *r)
 		if (!o || add_num(o, "id", fl->id) ||
 		    add_end(o, "src", &fl->src) ||
 		    add_end(o, "dst", &fl->dst) ||
-		    add_num(o, "throughput_gbps", fl->throughput_gbps))
+		    add_num(o, "throughput_gbps", fl->throughput_gbps) ||
+		    (r->type == KPERF_RR && add_rr(o, &fl->rr)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -194,7 +259,7 @@ static int add_intervals(cJSON *root, const struct kperf_report *r)
 	return 0;
 }
 
-static cJSON *build(const struct kperf_report *r)
+static cJSON *build(const struct kperf_report *r, int with_hist)
 {
 	const char *type = report_type_name(r->type);
 	cJSON *root, *o;
@@ -226,7 +291,12 @@ static cJSON *build(const struct kperf_report *r)
 		goto err_free_root;
 
 	o = cJSON_AddObjectToObject(root, "totals");
-	if (!o || add_num(o, "throughput_gbps", r->total_gbps))
+	if (!o || add_num(o, "throughput_gbps", r->total_gbps) ||
+	    (r->type == KPERF_RR && add_rr(o, &r->total_rr)))
+		goto err_free_root;
+
+	if (with_hist && r->type == KPERF_RR && r->hist && r->n_hist &&
+	    add_hist(root, r))
 		goto err_free_root;
 
 	if (add_intervals(root, r))
@@ -238,9 +308,9 @@ err_free_root:
 	return NULL;
 }
 
-int report_json(FILE *f, const struct kperf_report *r)
+int report_json(FILE *f, const struct kperf_report *r, int with_hist)
 {
-	cJSON *root = build(r);
+	cJSON *root = build(r, with_hist);
 	char *text;
 	int ret = 0;
 

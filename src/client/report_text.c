@@ -7,17 +7,27 @@
  * that was not pinned shows "-".  The per-CPU tables say which flows'
  * softirq and workers ran on each CPU, because that is what a reader
  * cross-checks the percentages against.
+ *
+ * A request/response test swaps the Gbit/s columns for transactions and
+ * tps and adds a latency table (one row per flow, then "all": the merged
+ * histograms).  Latencies are microseconds with about 3 significant
+ * digits; histogram bounds are exact nanoseconds written as microseconds.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "client/report.h"
+#include "common/hist.h"
 
 /* Width of the per-CPU "flows" column before it is cut with "...". */
 #define ROLE_MAX	40
 /* More flows than this and a sample line shows min/max, not every flow. */
 #define SAMPLE_FLOWS_MAX	8
+/* Width of the fullest histogram bucket's bar. */
+#define HIST_BAR_MAX	30
 
 const char *report_type_name(enum kperf_test_type type)
 {
@@ -99,12 +109,124 @@ static void print_end_cpus(FILE *f, const struct kperf_flow_end *e)
 		cpu_str(ran, sizeof(ran), e->worker_cpu_ran, "?"));
 }
 
+/*
+ * A latency in microseconds to about 3 significant digits: "0.512" (ns
+ * resolution below 1 us), "4.07", "12.3", "1234"; "-" when not finite.
+ */
+static const char *fmt_us(char *buf, size_t len, double v)
+{
+	int prec;
+
+	if (!isfinite(v))
+		prec = -1;
+	else if (v < 0.9995)
+		prec = 3;
+	else if (v < 9.995)
+		prec = 2;
+	else if (v < 99.95)
+		prec = 1;
+	else
+		prec = 0;
+	if (prec < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f", prec, v);
+	return buf;
+}
+
+static void print_flows_rr(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_flow *fl;
+	unsigned int i;
+
+	fprintf(f, "\n%4s  %-24s  %-17s  %-17s\n", "",
+		"--- request/response ---", "---- src CPU ----",
+		"---- dst CPU ----");
+	fprintf(f, "%4s  %12s  %10s  %4s %6s %5s  %4s %6s %5s\n", "flow",
+		"transactions", "tps", "rx", "worker", "ran", "rx", "worker",
+		"ran");
+	for (i = 0; i < r->n_flows; i++) {
+		fl = &r->flows[i];
+		fprintf(f, "%4u  %12" PRIu64 "  %10.1f", fl->id,
+			fl->rr.transactions, fl->rr.tps);
+		print_end_cpus(f, &fl->src);
+		print_end_cpus(f, &fl->dst);
+		fputc('\n', f);
+	}
+}
+
+static void print_latency_row(FILE *f, const char *name,
+			      const struct kperf_rr *rr)
+{
+	const struct kperf_latency *l = &rr->latency_us;
+	const double v[] = { l->min, l->mean, l->stdev, l->p50, l->p90,
+			     l->p99, l->p999, l->p9999, l->max };
+	char buf[32];
+	size_t i;
+
+	fprintf(f, "%4s", name);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		fprintf(f, " %7s", rr->have_latency ?
+			fmt_us(buf, sizeof(buf), v[i]) : "-");
+	fputc('\n', f);
+}
+
+/* One row per flow, then "all": percentiles of the merged histograms. */
+static void print_latency(FILE *f, const struct kperf_report *r)
+{
+	unsigned int i;
+
+	if (!r->total_rr.have_latency)
+		return;
+	fprintf(f, "\n%4s  %s\n", "", "----------------------------- "
+		"latency, us ----------------------------");
+	fprintf(f, "%4s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "flow",
+		"min", "mean", "stdev", "p50", "p90", "p99", "p99.9",
+		"p99.99", "max");
+	for (i = 0; i < r->n_flows; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", r->flows[i].id);
+		print_latency_row(f, id, &r->flows[i].rr);
+	}
+	print_latency_row(f, "all", &r->total_rr);
+}
+
+/* The last line of an RR report: merged over all flows. */
+static void print_total_rr(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_rr *t = &r->total_rr;
+	const struct kperf_latency *l = &t->latency_us;
+	char b[7][32];
+
+	fprintf(f, "total: %" PRIu64 " transactions, %.1f tps; ",
+		t->transactions, t->tps);
+	if (!t->have_latency) {
+		fprintf(f, "latency not measured (--no-latency)\n");
+		return;
+	}
+	fprintf(f, "latency us: p50 %s, p90 %s, p99 %s, p99.9 %s, "
+		"p99.99 %s, min %s, max %s\n",
+		fmt_us(b[0], sizeof(b[0]), l->p50),
+		fmt_us(b[1], sizeof(b[1]), l->p90),
+		fmt_us(b[2], sizeof(b[2]), l->p99),
+		fmt_us(b[3], sizeof(b[3]), l->p999),
+		fmt_us(b[4], sizeof(b[4]), l->p9999),
+		fmt_us(b[5], sizeof(b[5]), l->min),
+		fmt_us(b[6], sizeof(b[6]), l->max));
+}
+
 static void print_flows(FILE *f, const struct kperf_report *r)
 {
 	const struct kperf_flow *fl;
 	char tx[32];
 	unsigned int i;
 
+	if (r->type == KPERF_RR) {
+		print_flows_rr(f, r);
+		print_latency(f, r);
+		return;
+	}
 	fprintf(f, "\n%4s  %-18s  %-17s  %-17s\n", "", "----- Gbit/s -----",
 		"---- src CPU ----", "---- dst CPU ----");
 	fprintf(f, "%4s  %8s  %8s  %4s %6s %5s  %4s %6s %5s\n", "flow",
@@ -274,7 +396,65 @@ int report_text(FILE *f, const struct kperf_report *r, int quiet)
 		fputc('\n', f);
 		print_notes(f, r);
 	}
-	fprintf(f, "total: %.2f Gbit/s\n", r->total_gbps);
+	if (r->type == KPERF_RR)
+		print_total_rr(f, r);
+	else
+		fprintf(f, "total: %.2f Gbit/s\n", r->total_gbps);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* Exact nanoseconds as microseconds: "12.288". */
+static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%" PRIu64 ".%03u", ns / 1000,
+		 (unsigned int)(ns % 1000));
+	return buf;
+}
+
+int report_hist_text(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_hist_bucket *b;
+	uint64_t total = 0, cum = 0, top = 0;
+	char lo[32], hi[32];
+	unsigned int i, bar;
+	double pct;
+
+	for (i = 0; r->hist && i < r->n_hist; i++) {
+		total += r->hist[i].count;
+		if (r->hist[i].count > top)
+			top = r->hist[i].count;
+	}
+	if (!total) {
+		fprintf(f, "latency histogram: no samples\n");
+		return ferror(f) ? -EIO : 0;
+	}
+	fprintf(f, "latency histogram, all flows merged, %" PRIu64
+		" samples:\n", total);
+	fprintf(f, "%15s    %15s  %12s  %8s\n", "from us", "to us", "count",
+		"cum %");
+	for (i = 0; i < r->n_hist; i++) {
+		b = &r->hist[i];
+		if (!b->count)
+			continue;
+		cum += b->count;
+		/* The layout gives a bucket's lower bound from its upper. */
+		fmt_ns(lo, sizeof(lo),
+		       hist_bucket_lower_ns(hist_bucket_index(b->upper_ns)));
+		if (b->upper_ns == UINT64_MAX)
+			snprintf(hi, sizeof(hi), "inf");
+		else
+			fmt_ns(hi, sizeof(hi), b->upper_ns);
+		/* Down, so 100% means every sample, not 99.9996%. */
+		pct = floor(100000.0 * (double)cum / (double)total) / 1000;
+		fprintf(f, "%15s .. %15s  %12" PRIu64 "  %7.3f%%  ", lo, hi,
+			b->count, pct);
+		/* Rounded up: every non-empty bucket shows at least one '#'. */
+		bar = (unsigned int)ceil((double)b->count * HIST_BAR_MAX /
+					 (double)top);
+		while (bar--)
+			fputc('#', f);
+		fputc('\n', f);
+	}
 	return ferror(f) ? -EIO : 0;
 }
 

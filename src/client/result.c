@@ -139,6 +139,8 @@ static void fill_latency(struct kperf_rr *rr, const struct hist *h)
 	struct kperf_latency *l = &rr->latency_us;
 
 	rr->have_latency = 1;
+	if (!hist_count(h))
+		return;
 	l->count = hist_count(h);
 	l->min = us(hist_min(h));
 	l->max = us(hist_max(h));
@@ -169,13 +171,15 @@ static int fill_rr(struct kperf_report *rep, struct hist **hist)
 		if (!hist || !hist[i])
 			continue;
 		fill_latency(&f->rr, hist[i]);
+		rep->total_rr.have_latency = 1;
 		if (hist_merge(all, hist[i]) < 0) {
 			hist_free(all);
 			return -EOVERFLOW;
 		}
 	}
-	if (hist_count(all)) {
+	if (rep->total_rr.have_latency)
 		fill_latency(&rep->total_rr, all);
+	if (hist_count(all)) {
 		rep->hist = calloc(hist_nonempty(all), sizeof(*rep->hist));
 		if (!rep->hist) {
 			hist_free(all);

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the reports (src/client/report_*.c), on a report built by
- * hand: two flows, two CPUs per host, one flow whose RX CPU moved.
+ * hand: two flows, two CPUs per host, one flow whose RX CPU moved; and the
+ * same report as a request/response test, with per-flow and merged
+ * latencies and a few histogram buckets.
  *
  * The JSON is parsed back and checked value by value, and its field list
- * is checked against docs/json.md in both directions, so the document and
- * the code cannot drift apart silently.  cJSON's allocator is swapped for
- * one that fails on the Nth call to prove every allocation is checked and
- * nothing leaks on the way out.
+ * is checked against docs/json.md in both directions (the stream document
+ * against the fields outside the RR-only sections, the RR document against
+ * all of them), so the document and the code cannot drift apart silently;
+ * the examples in docs/json.md must parse, use only documented fields and
+ * between them use all of them.  cJSON's allocator is swapped for one that
+ * fails on the Nth call to prove every allocation is checked and nothing
+ * leaks on the way out.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,6 +63,17 @@ static struct kperf_sample samples[2] = {
 };
 
 static struct kperf_flow flows[2];
+
+/* Merged histogram: real bucket upper bounds (see common/hist.h). */
+static struct kperf_hist_bucket rr_hist[] = {
+	{ .upper_ns = 200, .count = 4 },	/* exact region: [200, 200] */
+	{ .upper_ns = 3103, .count = 100 },	/* [3088, 3103] */
+	{ .upper_ns = 4511, .count = 1000 },	/* [4480, 4511] */
+	{ .upper_ns = 8063, .count = 0 },	/* empty: never printed */
+	{ .upper_ns = 12351, .count = 890 },	/* [12288, 12351] */
+	{ .upper_ns = 98815, .count = 5 },	/* [98304, 98815] */
+	{ .upper_ns = UINT64_MAX, .count = 1 },	/* overflow, >= 137 s */
+};
 
 static void make_report(struct kperf_report *r)
 {
@@ -120,6 +137,50 @@ static void make_report(struct kperf_report *r)
 	r->samples = samples;
 }
 
+/* The same report as a request/response test. */
+static void make_rr_report(struct kperf_report *r)
+{
+	make_report(r);
+	r->type = KPERF_RR;
+	flows[0].rr = (struct kperf_rr){
+		.transactions = 1000000, .tps = 200000.0, .have_latency = 1,
+		.latency_us = { .count = 1000000, .min = 3.1, .mean = 4.87,
+				.stdev = 1.234, .p50 = 4.511, .p90 = 6.143,
+				.p99 = 12.351, .p999 = 98.815,
+				.p9999 = 1234.943, .max = 20345.6 },
+	};
+	flows[1].rr = (struct kperf_rr){
+		.transactions = 950000, .tps = 190000.5, .have_latency = 1,
+		.latency_us = { .count = 950000, .min = 0.2, .mean = 5.25,
+				.stdev = 2.5, .p50 = 4.479, .p90 = 12.223,
+				.p99 = 12.351, .p999 = 90.111,
+				.p9999 = 98.815, .max = 1000.7 },
+	};
+	r->total_rr = (struct kperf_rr){
+		.transactions = 1950000, .tps = 390000.5, .have_latency = 1,
+		.latency_us = { .count = 1950000, .min = 0.2, .mean = 5.05,
+				.stdev = 1.876, .p50 = 4.511, .p90 = 12.223,
+				.p99 = 12.351, .p999 = 98.815,
+				.p9999 = 1234.943, .max = 20345.6 },
+	};
+	r->n_hist = ARRAY_SIZE(rr_hist);
+	r->hist = rr_hist;
+}
+
+/* --no-latency: transactions are counted, not timed. */
+static void make_rr_report_no_latency(struct kperf_report *r)
+{
+	make_rr_report(r);
+	memset(&flows[0].rr.latency_us, 0, sizeof(flows[0].rr.latency_us));
+	memset(&flows[1].rr.latency_us, 0, sizeof(flows[1].rr.latency_us));
+	memset(&r->total_rr.latency_us, 0, sizeof(r->total_rr.latency_us));
+	flows[0].rr.have_latency = 0;
+	flows[1].rr.have_latency = 0;
+	r->total_rr.have_latency = 0;
+	r->n_hist = 0;
+	r->hist = NULL;
+}
+
 /* Run a printer into memory; the caller frees the text. */
 #define CAPTURE(out, call)						\
 	({								\
@@ -133,12 +194,12 @@ static void make_report(struct kperf_report *r)
 		ret_;							\
 	})
 
-static cJSON *json_of(const struct kperf_report *r)
+static cJSON *json_of(const struct kperf_report *r, int with_hist)
 {
 	char *text = NULL;
 	cJSON *root;
 
-	assert_int_equal(CAPTURE(text, report_json(f, r)), 0);
+	assert_int_equal(CAPTURE(text, report_json(f, r, with_hist)), 0);
 	root = cJSON_Parse(text);
 	assert_non_null(root);
 	/* Exactly one document: nothing after it but the newline. */
@@ -200,7 +261,7 @@ static void test_json_values(void **state)
 	cJSON *root;
 
 	make_report(&r);
-	root = json_of(&r);
+	root = json_of(&r, 0);
 
 	/* "schema" comes first, so a reader can dispatch on it. */
 	assert_string_equal(root->child->string, "schema");
@@ -298,7 +359,7 @@ static void test_json_optional(void **state)
 	r.type = KPERF_RR;
 	flows[1].src.rx_cpu_end = -1;
 	flows[1].src.worker_cpu_ran = -1;
-	root = json_of(&r);
+	root = json_of(&r, 0);
 	assert_null(cJSON_GetObjectItemCaseSensitive(root, "intervals"));
 	assert_string_equal(str(root, "test.type"), "rr");
 	assert_true(cJSON_IsNull(get(root, "flows.1.src.rx_cpu_end")));
@@ -316,11 +377,155 @@ static void test_json_unterminated_strings(void **state)
 	make_report(&r);
 	memset(r.dst.hostname, 'h', sizeof(r.dst.hostname));
 	memset(r.dst.kernel, 'k', sizeof(r.dst.kernel));
-	root = json_of(&r);
+	root = json_of(&r, 0);
 	assert_int_equal(strlen(str(root, "hosts.dst.hostname")),
 			 sizeof(r.dst.hostname));
 	assert_int_equal(strlen(str(root, "hosts.dst.kernel")),
 			 sizeof(r.dst.kernel));
+	cJSON_Delete(root);
+}
+
+/* A stream report is written as before RR: no "rr", no "histogram". */
+static void test_json_stream_has_no_rr(void **state)
+{
+	struct kperf_report r;
+	cJSON *root;
+
+	make_report(&r);
+	/* Even with stray RR data and the histogram asked for. */
+	flows[0].rr.transactions = 5;
+	r.total_rr.have_latency = 1;
+	r.n_hist = ARRAY_SIZE(rr_hist);
+	r.hist = rr_hist;
+	root = json_of(&r, 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "histogram"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(get(root, "flows.0"),
+						     "rr"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(get(root, "flows.1"),
+						     "rr"));
+	assert_int_equal(cJSON_GetArraySize(get(root, "totals")), 1);
+	assert_num(root, "totals.throughput_gbps", 18.5);
+	cJSON_Delete(root);
+}
+
+static void assert_latency(const cJSON *root, const char *prefix,
+			   const struct kperf_latency *l)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+		{ "min", offsetof(struct kperf_latency, min) },
+		{ "mean", offsetof(struct kperf_latency, mean) },
+		{ "stdev", offsetof(struct kperf_latency, stdev) },
+		{ "p50", offsetof(struct kperf_latency, p50) },
+		{ "p90", offsetof(struct kperf_latency, p90) },
+		{ "p99", offsetof(struct kperf_latency, p99) },
+		{ "p999", offsetof(struct kperf_latency, p999) },
+		{ "p9999", offsetof(struct kperf_latency, p9999) },
+		{ "max", offsetof(struct kperf_latency, max) },
+	};
+	char path[128];
+	size_t i;
+
+	assert_int_equal(cJSON_GetArraySize(get(root, prefix)),
+			 ARRAY_SIZE(fields));
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		snprintf(path, sizeof(path), "%s.%s", prefix, fields[i].name);
+		assert_num(root, path,
+			   *(const double *)((const char *)l + fields[i].off));
+	}
+}
+
+static void test_json_rr(void **state)
+{
+	struct kperf_report r;
+	cJSON *root;
+
+	make_rr_report(&r);
+	root = json_of(&r, 0);
+	assert_string_equal(str(root, "test.type"), "rr");
+	assert_num(root, "schema", 1);
+
+	assert_num(root, "flows.0.rr.transactions", 1000000);
+	assert_num(root, "flows.0.rr.tps", 200000.0);
+	assert_num(root, "flows.0.rr.latency_us.p99", 12.351);
+	assert_num(root, "flows.0.rr.latency_us.p9999", 1234.943);
+	assert_latency(root, "flows.0.rr.latency_us",
+		       &flows[0].rr.latency_us);
+	assert_num(root, "flows.1.rr.transactions", 950000);
+	assert_num(root, "flows.1.rr.tps", 190000.5);
+	assert_latency(root, "flows.1.rr.latency_us",
+		       &flows[1].rr.latency_us);
+	assert_int_equal(cJSON_GetArraySize(get(root, "flows.0.rr")), 3);
+
+	/* Merged, not averaged: the values given, not flow means. */
+	assert_num(root, "totals.throughput_gbps", 18.5);
+	assert_num(root, "totals.rr.transactions", 1950000);
+	assert_num(root, "totals.rr.tps", 390000.5);
+	assert_num(root, "totals.rr.latency_us.p50", 4.511);
+	assert_num(root, "totals.rr.latency_us.max", 20345.6);
+	assert_latency(root, "totals.rr.latency_us", &r.total_rr.latency_us);
+
+	/* Not asked for: no histogram. */
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "histogram"));
+	/* The stream fields are all still there. */
+	assert_num(root, "flows.0.src.tcp.bytes_acked", (double)BIG_BYTES);
+	assert_int_equal(cJSON_GetArraySize(get(root, "intervals")), 2);
+	cJSON_Delete(root);
+}
+
+static void test_json_rr_histogram(void **state)
+{
+	const cJSON *b;
+	struct kperf_report r;
+	cJSON *root;
+
+	make_rr_report(&r);
+	root = json_of(&r, 1);
+	assert_string_equal(str(root, "histogram.unit"), "ns");
+	b = get(root, "histogram.buckets");
+	/* The empty bucket is left out. */
+	assert_int_equal(cJSON_GetArraySize(b), ARRAY_SIZE(rr_hist) - 1);
+	assert_int_equal(cJSON_GetArraySize(get(root, "histogram.buckets.0")),
+			 2);
+	assert_num(root, "histogram.buckets.0.0", 200);
+	assert_num(root, "histogram.buckets.0.1", 4);
+	assert_num(root, "histogram.buckets.1.0", 3103);
+	assert_num(root, "histogram.buckets.1.1", 100);
+	assert_num(root, "histogram.buckets.2.0", 4511);
+	assert_num(root, "histogram.buckets.2.1", 1000);
+	assert_num(root, "histogram.buckets.3.0", 12351);
+	assert_num(root, "histogram.buckets.3.1", 890);
+	assert_num(root, "histogram.buckets.4.0", 98815);
+	assert_num(root, "histogram.buckets.4.1", 5);
+	/* Overflow: no upper bound. */
+	assert_true(cJSON_IsNull(get(root, "histogram.buckets.5.0")));
+	assert_num(root, "histogram.buckets.5.1", 1);
+	cJSON_Delete(root);
+
+	/* No buckets: no histogram, even when asked. */
+	r.n_hist = 0;
+	root = json_of(&r, 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "histogram"));
+	cJSON_Delete(root);
+}
+
+/* --no-latency: latency_us is null, per flow and in totals. */
+static void test_json_rr_no_latency(void **state)
+{
+	struct kperf_report r;
+	cJSON *root;
+
+	make_rr_report_no_latency(&r);
+	root = json_of(&r, 1);
+	assert_num(root, "flows.0.rr.transactions", 1000000);
+	assert_num(root, "flows.1.rr.tps", 190000.5);
+	assert_true(cJSON_IsNull(get(root, "flows.0.rr.latency_us")));
+	assert_true(cJSON_IsNull(get(root, "flows.1.rr.latency_us")));
+	assert_num(root, "totals.rr.transactions", 1950000);
+	assert_true(cJSON_IsNull(get(root, "totals.rr.latency_us")));
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "histogram"));
 	cJSON_Delete(root);
 }
 
@@ -360,25 +565,91 @@ static void collect_paths(const cJSON *o, const char *prefix, char **paths,
 	}
 }
 
-/* "| `path` | ..." rows of the field tables in docs/json.md. */
-static size_t doc_paths(char **paths, size_t max)
+/* Sections of docs/json.md whose fields only an RR report writes. */
+static const char *const rr_sections[] = {
+	"Request/response",
+	"Latency histogram",
+};
+
+static bool is_rr_section(const char *heading)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(rr_sections); i++) {
+		n = strlen(rr_sections[i]);
+		if (!strncmp(heading, rr_sections[i], n) &&
+		    (heading[n] == '\n' || heading[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * "| `path` | ..." rows of the field tables in docs/json.md; rr_only[i]
+ * tells whether row i is in one of rr_sections.
+ */
+static size_t doc_paths(char **paths, bool *rr_only, size_t max)
 {
 	FILE *f = fopen(JSON_DOC, "r");
 	char line[1024], *a, *b;
-	size_t n = 0;
+	size_t n = 0, n_rr = 0;
+	bool rr = false;
 
 	if (!f)
 		fail_msg("cannot open %s", JSON_DOC);
 	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "#", 1))
+			rr = !strncmp(line, "### ", 4) &&
+			     is_rr_section(line + 4);
 		if (strncmp(line, "| `", 3))
 			continue;
 		a = line + 3;
 		b = strchr(a, '`');
 		assert_non_null(b);
 		assert_true(n < max);
+		rr_only[n] = rr;
+		n_rr += rr;
 		paths[n++] = strndup(a, b - a);
 	}
 	fclose(f);
+	/* The RR sections are there and were recognised. */
+	assert_true(n_rr > 20);
+	assert_true(n - n_rr > 50);
+	return n;
+}
+
+/* The ```json blocks of docs/json.md, parsed; each must be valid JSON. */
+static size_t doc_examples(cJSON **ex, size_t max)
+{
+	FILE *f = fopen(JSON_DOC, "r");
+	char line[1024], *text = NULL;
+	size_t n = 0, len = 0;
+	FILE *m = NULL;
+
+	if (!f)
+		fail_msg("cannot open %s", JSON_DOC);
+	while (fgets(line, sizeof(line), f)) {
+		if (!m && !strcmp(line, "```json\n")) {
+			m = open_memstream(&text, &len);
+			assert_non_null(m);
+		} else if (m && !strcmp(line, "```\n")) {
+			assert_int_equal(fclose(m), 0);
+			m = NULL;
+			assert_true(n < max);
+			ex[n] = cJSON_Parse(text);
+			if (!ex[n])
+				fail_msg("example %zu in %s is not JSON near "
+					 "\"%.40s\"", n + 1, JSON_DOC,
+					 cJSON_GetErrorPtr());
+			n++;
+			free(text);
+			text = NULL;
+		} else if (m) {
+			fputs(line, m);
+		}
+	}
+	fclose(f);
+	assert_null(m);
 	return n;
 }
 
@@ -392,32 +663,125 @@ static bool in(char **set, size_t n, const char *s)
 	return false;
 }
 
-static void test_json_matches_doc(void **state)
+struct doc {
+	char *path[256];
+	bool rr_only[256];
+	size_t n;
+};
+
+static void doc_load(struct doc *d)
 {
-	char *out[256], *doc[256];
-	size_t n_out = 0, n_doc, i;
-	struct kperf_report r;
+	d->n = doc_paths(d->path, d->rr_only, ARRAY_SIZE(d->path));
+}
+
+static void doc_free(struct doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->path[i]);
+}
+
+static void free_paths(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+}
+
+/*
+ * What is written is documented, and, when exact, everything documented
+ * for this kind of test (rr: every section; else: the non-RR sections) is
+ * written.  what names the document in failure messages.
+ */
+static void check_paths(const struct doc *d, char **out, size_t n_out,
+			bool rr, bool exact, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n_out; i++) {
+		size_t j;
+
+		for (j = 0; j < d->n; j++)
+			if (!strcmp(d->path[j], out[i]))
+				break;
+		if (j == d->n)
+			fail_msg("%s: %s is written but not in %s", what,
+				 out[i], JSON_DOC);
+		if (!rr && d->rr_only[j])
+			fail_msg("%s: %s is RR-only in %s but written",
+				 what, out[i], JSON_DOC);
+	}
+	for (i = 0; exact && i < d->n; i++)
+		if ((rr || !d->rr_only[i]) && !in(out, n_out, d->path[i]))
+			fail_msg("%s: %s is in %s but not written", what,
+				 d->path[i], JSON_DOC);
+}
+
+static void check_report_paths(const struct doc *d,
+			       const struct kperf_report *r, int with_hist,
+			       bool exact, const char *what)
+{
+	char *out[256];
+	size_t n_out = 0;
 	cJSON *root;
 
-	make_report(&r);
-	root = json_of(&r);
+	root = json_of(r, with_hist);
 	collect_paths(root, "", out, &n_out, ARRAY_SIZE(out));
 	cJSON_Delete(root);
-	n_doc = doc_paths(doc, ARRAY_SIZE(doc));
 	assert_true(n_out > 50);
+	check_paths(d, out, n_out, r->type == KPERF_RR, exact, what);
+	free_paths(out, n_out);
+}
 
-	for (i = 0; i < n_out; i++)
-		if (!in(doc, n_doc, out[i]))
-			fail_msg("%s is written but not in %s", out[i],
-				 JSON_DOC);
-	for (i = 0; i < n_doc; i++)
-		if (!in(out, n_out, doc[i]))
-			fail_msg("%s is in %s but not written", doc[i],
-				 JSON_DOC);
-	for (i = 0; i < n_out; i++)
-		free(out[i]);
-	for (i = 0; i < n_doc; i++)
-		free(doc[i]);
+static void test_json_matches_doc(void **state)
+{
+	struct kperf_report r;
+	struct doc d;
+
+	doc_load(&d);
+	/* Stream: exactly the fields outside the RR sections. */
+	make_report(&r);
+	check_report_paths(&d, &r, 1, true, "stream");
+	/* RR with latency, histogram and intervals: every field. */
+	make_rr_report(&r);
+	check_report_paths(&d, &r, 1, true, "rr");
+	/* --no-latency and no histogram: a subset. */
+	make_rr_report_no_latency(&r);
+	check_report_paths(&d, &r, 1, false, "rr --no-latency");
+	doc_free(&d);
+}
+
+/* The examples parse, use documented fields only, and cover them all. */
+static void test_json_doc_examples(void **state)
+{
+	char *out[256];
+	size_t n_out = 0, n_ex, i;
+	cJSON *ex[4];
+	struct doc d;
+
+	doc_load(&d);
+	n_ex = doc_examples(ex, ARRAY_SIZE(ex));
+	assert_int_equal(n_ex, 2);
+	assert_string_equal(str(ex[0], "test.type"), "stream");
+	assert_string_equal(str(ex[1], "test.type"), "rr");
+	for (i = 0; i < n_ex; i++) {
+		char *one[256];
+		size_t n_one = 0;
+
+		assert_string_equal(ex[i]->child->string, "schema");
+		assert_num(ex[i], "schema", KPERF_JSON_SCHEMA);
+		collect_paths(ex[i], "", one, &n_one, ARRAY_SIZE(one));
+		check_paths(&d, one, n_one, i == 1, false,
+			    i ? "rr example" : "stream example");
+		free_paths(one, n_one);
+		collect_paths(ex[i], "", out, &n_out, ARRAY_SIZE(out));
+		cJSON_Delete(ex[i]);
+	}
+	check_paths(&d, out, n_out, true, true, "examples");
+	free_paths(out, n_out);
+	doc_free(&d);
 }
 
 /* cJSON allocator that fails its Nth call and counts live blocks. */
@@ -448,20 +812,23 @@ static int reset_hooks(void **state)
 	return 0;
 }
 
-static void test_json_enomem(void **state)
+/*
+ * Fail every allocation of report_json() in turn: each failure gives
+ * -ENOMEM, writes nothing and leaks nothing; return the calls a full
+ * document takes.
+ */
+static long enomem_run(const struct kperf_report *r, int with_hist)
 {
 	cJSON_Hooks hooks = { failing_malloc, counting_free };
-	struct kperf_report r;
 	char *text;
 	int ret;
 
-	make_report(&r);
 	cJSON_InitHooks(&hooks);
 	for (alloc_fail_at = 0;; alloc_fail_at++) {
 		alloc_calls = 0;
 		alloc_live = 0;
 		text = NULL;
-		ret = CAPTURE(text, report_json(f, &r));
+		ret = CAPTURE(text, report_json(f, r, with_hist));
 		assert_int_equal(alloc_live, 0);
 		if (!ret)
 			break;
@@ -474,8 +841,24 @@ static void test_json_enomem(void **state)
 	assert_true(strlen(text) > 1000);
 	free(text);
 	/* Every call up to the last one was failed once and survived. */
-	assert_true(alloc_fail_at > 100);
 	assert_int_equal(alloc_calls, alloc_fail_at);
+	return alloc_fail_at;
+}
+
+static void test_json_enomem(void **state)
+{
+	struct kperf_report r;
+	long stream, rr;
+
+	make_report(&r);
+	stream = enomem_run(&r, 0);
+	assert_true(stream > 100);
+	/* RR adds the rr objects and the histogram's arrays. */
+	make_rr_report(&r);
+	rr = enomem_run(&r, 1);
+	assert_true(rr > stream + 50);
+	make_rr_report_no_latency(&r);
+	assert_true(enomem_run(&r, 1) > stream);
 }
 
 static void test_text(void **state)
@@ -579,6 +962,141 @@ static void test_text_no_cpu_data(void **state)
 	free(text);
 }
 
+static void test_text_rr(void **state)
+{
+	struct kperf_report r;
+	char *text = NULL;
+
+	make_rr_report(&r);
+	assert_int_equal(CAPTURE(text, report_text(f, &r, 0)), 0);
+	if (getenv("KPERF_TEST_SHOW"))
+		fputs(text, stderr);
+
+	assert_non_null(strstr(text, "rr test, 5.00 s, 2 flows: "));
+	/* Transactions and tps instead of Gbit/s; the CPU columns stay. */
+	assert_null(strstr(text, "Gbit/s"));
+	assert_non_null(strstr(text, "\nflow  transactions         tps"
+				     "    rx worker   ran"));
+	assert_non_null(strstr(text, "\n   0       1000000    200000.0"
+				     "     2      2     2"
+				     "     4      -     5\n"));
+	assert_non_null(strstr(text, "\n   1        950000    190000.5"));
+	/* Latency per flow, then merged, to 3 significant digits. */
+	assert_non_null(strstr(text, "\nflow     min    mean   stdev"
+				     "     p50     p90     p99   p99.9"
+				     "  p99.99     max\n"));
+	assert_non_null(strstr(text, "\n   0    3.10    4.87    1.23"
+				     "    4.51    6.14    12.4    98.8"
+				     "    1235   20346\n"));
+	assert_non_null(strstr(text, "\n   1   0.200    5.25    2.50"
+				     "    4.48    12.2    12.4    90.1"
+				     "    98.8    1001\n"));
+	assert_non_null(strstr(text, "\n all   0.200    5.05    1.88"
+				     "    4.51    12.2    12.4    98.8"
+				     "    1235   20346\n"));
+	/* TCP and CPU tables and notes are still there. */
+	assert_non_null(strstr(text, "\n   0  src        3      1      52"));
+	assert_non_null(strstr(text, "\n   2    1.5  40.4   0.2  50.1    0.0"
+				     "   7.8  rx 0  worker 0\n"));
+	assert_non_null(strstr(text, "note: on dst, RX CPU of flow 1 moved"));
+	/* The merged total is the last line. */
+	assert_string_equal(strstr(text, "total:"),
+			    "total: 1950000 transactions, 390000.5 tps; "
+			    "latency us: p50 4.51, p90 12.2, p99 12.4, "
+			    "p99.9 98.8, p99.99 1235, min 0.200, max 20346\n");
+	/* The histogram is report_hist_text()'s business. */
+	assert_null(strstr(text, "histogram"));
+	free(text);
+
+	assert_int_equal(CAPTURE(text, report_text(f, &r, 1)), 0);
+	assert_string_equal(text, "total: 1950000 transactions, 390000.5 tps; "
+			    "latency us: p50 4.51, p90 12.2, p99 12.4, "
+			    "p99.9 98.8, p99.99 1235, min 0.200, max 20346\n");
+	free(text);
+}
+
+static void test_text_rr_no_latency(void **state)
+{
+	struct kperf_report r;
+	char *text = NULL;
+
+	make_rr_report_no_latency(&r);
+	assert_int_equal(CAPTURE(text, report_text(f, &r, 0)), 0);
+	assert_non_null(strstr(text, "\n   0       1000000    200000.0"));
+	/* No latency table, and the total line says why. */
+	assert_null(strstr(text, "p99"));
+	assert_null(strstr(text, "latency, us"));
+	assert_string_equal(strstr(text, "total:"),
+			    "total: 1950000 transactions, 390000.5 tps; "
+			    "latency not measured (--no-latency)\n");
+	free(text);
+}
+
+/* About 3 significant digits, ns resolution below 1 us, "-" if absurd. */
+static void test_text_rr_digits(void **state)
+{
+	struct kperf_report r;
+	char *text = NULL;
+
+	make_rr_report(&r);
+	flows[0].rr.latency_us = (struct kperf_latency){
+		.min = 0.512, .mean = 0.9996, .stdev = 9.996, .p50 = 99.96,
+		.p90 = 123.4, .p99 = 1234.4, .p999 = 12.34, .p9999 = 1.5,
+		.max = NAN,
+	};
+	/* A flow that was not timed while others were: dashes. */
+	flows[1].rr.have_latency = 0;
+	assert_int_equal(CAPTURE(text, report_text(f, &r, 0)), 0);
+	assert_non_null(strstr(text, "\n   0   0.512    1.00    10.0     100"
+				     "     123    1234    12.3    1.50"
+				     "       -\n"));
+	assert_non_null(strstr(text, "\n   1       -       -       -       -"
+				     "       -       -       -       -"
+				     "       -\n"));
+	free(text);
+}
+
+static void test_hist_text(void **state)
+{
+	struct kperf_report r;
+	char *text = NULL;
+
+	make_rr_report(&r);
+	assert_int_equal(CAPTURE(text, report_hist_text(f, &r)), 0);
+	if (getenv("KPERF_TEST_SHOW"))
+		fputs(text, stderr);
+	assert_string_equal(text,
+		"latency histogram, all flows merged, 2000 samples:\n"
+		"        from us              to us         count     cum %\n"
+		"          0.200 ..           0.200             4    0.200%  "
+		"#\n"
+		"          3.088 ..           3.103           100    5.200%  "
+		"###\n"
+		"          4.480 ..           4.511          1000   55.200%  "
+		"##############################\n"
+		"         12.288 ..          12.351           890   99.700%  "
+		"###########################\n"
+		"         98.304 ..          98.815             5   99.950%  "
+		"#\n"
+		"  137438953.472 ..             inf             1  100.000%  "
+		"#\n");
+	free(text);
+
+	/* A bucket of 1 in a million: shown as 99.999%, not rounded up. */
+	rr_hist[2].count = 999997;
+	assert_int_equal(CAPTURE(text, report_hist_text(f, &r)), 0);
+	rr_hist[2].count = 1000;
+	assert_non_null(strstr(text, "          98.815             5"
+				     "   99.999%  #\n"));
+	free(text);
+
+	/* Stream, or --no-latency: nothing to show, and it says so. */
+	make_report(&r);
+	assert_int_equal(CAPTURE(text, report_hist_text(f, &r)), 0);
+	assert_string_equal(text, "latency histogram: no samples\n");
+	free(text);
+}
+
 static void test_write_error(void **state)
 {
 	struct kperf_report r;
@@ -590,8 +1108,12 @@ static void test_write_error(void **state)
 	/* Unbuffered, so the error shows before fclose(). */
 	setvbuf(f, NULL, _IONBF, 0);
 	assert_int_equal(report_text(f, &r, 0), -EIO);
-	assert_int_equal(report_json(f, &r), -EIO);
+	assert_int_equal(report_json(f, &r, 0), -EIO);
 	assert_int_equal(report_sample(f, 1.0, 1, sample0), -EIO);
+	make_rr_report(&r);
+	assert_int_equal(report_text(f, &r, 0), -EIO);
+	assert_int_equal(report_json(f, &r, 1), -EIO);
+	assert_int_equal(report_hist_text(f, &r), -EIO);
 	fclose(f);
 }
 
@@ -625,13 +1147,22 @@ int main(void)
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_json_optional),
 		cmocka_unit_test(test_json_unterminated_strings),
+		cmocka_unit_test(test_json_stream_has_no_rr),
+		cmocka_unit_test(test_json_rr),
+		cmocka_unit_test(test_json_rr_histogram),
+		cmocka_unit_test(test_json_rr_no_latency),
 		cmocka_unit_test(test_json_matches_doc),
+		cmocka_unit_test(test_json_doc_examples),
 		cmocka_unit_test_teardown(test_json_enomem, reset_hooks),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_quiet),
 		cmocka_unit_test(test_text_notes_and_steal),
 		cmocka_unit_test(test_text_sanitizes),
 		cmocka_unit_test(test_text_no_cpu_data),
+		cmocka_unit_test(test_text_rr),
+		cmocka_unit_test(test_text_rr_no_latency),
+		cmocka_unit_test(test_text_rr_digits),
+		cmocka_unit_test(test_hist_text),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_sample_line),
 	};
