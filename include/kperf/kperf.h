@@ -130,6 +130,14 @@ struct kperf_cpu {
 	double user, system, irq, softirq, iowait, idle, steal;
 };
 
+/* One worker thread, as the kernel accounts it over the window. */
+struct kperf_worker {
+	uint32_t tid;
+	int cpu_pinned;		/* -1: not pinned */
+	int cpu_ran;		/* the CPU it ran on most */
+	double user_s, system_s;
+};
+
 struct kperf_host {
 	char address[256];	/* as given by the user */
 	char hostname[65];
@@ -139,6 +147,10 @@ struct kperf_host {
 	unsigned int n_cpu;	/* CPUs a flow or a worker sits on */
 	struct kperf_cpu *cpu;
 	double worker_cpu_s;	/* user + system of kperf's workers */
+	double cpu_s_per_gb;	/* stream: worker_cpu_s per 1e9 bytes moved */
+	double cpu_us_per_transaction;	/* rr: worker CPU per transaction */
+	unsigned int n_workers;
+	struct kperf_worker *workers;
 };
 
 /* One interval sample (-i): throughput over [t_s - interval, t_s]. */

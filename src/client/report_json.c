@@ -57,6 +57,35 @@ static cJSON *append(cJSON *a, cJSON *item)
 	return item;
 }
 
+/* A cost that does not apply to this test type (0) is null. */
+static int add_cost(cJSON *o, const char *name, double v)
+{
+	if (v > 0)
+		return add_num(o, name, v);
+	return !cJSON_AddNullToObject(o, name);
+}
+
+static int add_workers(cJSON *host, const struct kperf_host *h)
+{
+	cJSON *a = cJSON_AddArrayToObject(host, "workers");
+	unsigned int i;
+
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < h->n_workers; i++) {
+		const struct kperf_worker *w = &h->workers[i];
+		cJSON *o = append(a, cJSON_CreateObject());
+
+		if (!o || add_num(o, "tid", w->tid) ||
+		    add_cpu(o, "cpu_pinned", w->cpu_pinned) ||
+		    add_cpu(o, "cpu_ran", w->cpu_ran) ||
+		    add_num(o, "user_s", w->user_s) ||
+		    add_num(o, "system_s", w->system_s))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int add_host(cJSON *hosts, const char *name,
 		    const struct kperf_host *h)
 {
@@ -67,7 +96,10 @@ static int add_host(cJSON *hosts, const char *name,
 	    add_num(o, "ncpus", h->ncpus) ||
 	    ADD_STR(o, "kernel", h->kernel) ||
 	    add_num(o, "window_s", h->window_s) ||
-	    add_num(o, "worker_cpu_s", h->worker_cpu_s))
+	    add_num(o, "worker_cpu_s", h->worker_cpu_s) ||
+	    add_cost(o, "cpu_s_per_gb", h->cpu_s_per_gb) ||
+	    add_cost(o, "cpu_us_per_transaction", h->cpu_us_per_transaction) ||
+	    add_workers(o, h))
 		return -ENOMEM;
 	return 0;
 }

@@ -326,9 +326,15 @@ static void print_cpu(FILE *f, const struct kperf_report *r, bool src)
 	bool steal = false;
 	unsigned int i;
 
-	fprintf(f, "\nCPU %% on %s (%s), %.2f s, kperf workers %.2f CPU s\n",
+	fprintf(f, "\nCPU %% on %s (%s), %.2f s, kperf workers %.2f CPU s",
 		src ? "src" : "dst", CLEAN(name, h->hostname), h->window_s,
 		h->worker_cpu_s);
+	if (h->cpu_s_per_gb > 0)
+		fprintf(f, " (%.3f CPU s/GB)", h->cpu_s_per_gb);
+	else if (h->cpu_us_per_transaction > 0)
+		fprintf(f, " (%.2f CPU us/transaction)",
+			h->cpu_us_per_transaction);
+	fputc('\n', f);
 	if (!h->n_cpu || !h->cpu) {
 		fprintf(f, "  (no CPU data)\n");
 		return;

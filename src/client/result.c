@@ -123,9 +123,22 @@ static int fill_cpus(struct kperf_report *rep, struct kperf_host *h,
 			.steal = pct(c->steal, t),
 		};
 	}
-	for (i = 0; i < r->n_workers; i++)
-		h->worker_cpu_s += (double)(r->workers[i].utime_ns +
-					    r->workers[i].stime_ns) / 1e9;
+	h->workers = calloc(r->n_workers ? r->n_workers : 1,
+			    sizeof(*h->workers));
+	if (!h->workers)
+		return -ENOMEM;
+	for (i = 0; i < r->n_workers; i++) {
+		const struct proto_worker_res *w = &r->workers[i];
+
+		h->workers[h->n_workers++] = (struct kperf_worker){
+			.tid = w->tid,
+			.cpu_pinned = w->cpu_pinned,
+			.cpu_ran = w->cpu_last,
+			.user_s = (double)w->utime_ns / 1e9,
+			.system_s = (double)w->stime_ns / 1e9,
+		};
+		h->worker_cpu_s += (double)(w->utime_ns + w->stime_ns) / 1e9;
+	}
 	return 0;
 }
 
@@ -195,6 +208,35 @@ static int fill_rr(struct kperf_report *rep, struct hist **hist)
 	return 0;
 }
 
+/* CPU cost: each host's worker time per byte it moved, or per transaction. */
+static void fill_cost(struct kperf_report *rep)
+{
+	uint64_t src_bytes = 0, dst_bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < rep->n_flows; i++) {
+		src_bytes += rep->flows[i].src.tx_bytes;
+		dst_bytes += rep->flows[i].dst.rx_bytes;
+	}
+	if (rep->type == KPERF_RR) {
+		uint64_t n = rep->total_rr.transactions;
+
+		if (n) {
+			rep->src.cpu_us_per_transaction =
+				rep->src.worker_cpu_s * 1e6 / (double)n;
+			rep->dst.cpu_us_per_transaction =
+				rep->dst.worker_cpu_s * 1e6 / (double)n;
+		}
+		return;
+	}
+	if (src_bytes)
+		rep->src.cpu_s_per_gb = rep->src.worker_cpu_s * 1e9 /
+					(double)src_bytes;
+	if (dst_bytes)
+		rep->dst.cpu_s_per_gb = rep->dst.worker_cpu_s * 1e9 /
+					(double)dst_bytes;
+}
+
 int result_build(struct kperf_report *rep, const struct result_side *src,
 		 const struct result_side *dst, struct hist **hist)
 {
@@ -223,6 +265,8 @@ int result_build(struct kperf_report *rep, const struct result_side *src,
 		ret = fill_cpus(rep, &rep->dst, dst->res, 0);
 	if (!ret && rep->type == KPERF_RR)
 		ret = fill_rr(rep, hist);
+	if (!ret)
+		fill_cost(rep);
 	return ret;
 }
 
@@ -239,5 +283,7 @@ void kperf_report_free(struct kperf_report *r)
 	free(r->flows);
 	free(r->src.cpu);
 	free(r->dst.cpu);
+	free(r->src.workers);
+	free(r->dst.workers);
 	free(r);
 }

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "common/cpustat.h"
@@ -31,6 +33,7 @@ struct test_flow {
 struct test_worker {
 	struct worker *w;
 	struct taskstat ts0, ts1;
+	uint64_t cpu_ns0, cpu_ns1;	/* thread CPU clock, ns resolution */
 	unsigned int n_flows;
 	uint32_t *cpu_hits;	/* unpinned: samples per CPU, ncpus */
 };
@@ -225,6 +228,21 @@ static int test_arm_workers(struct test *t)
 	return 0;
 }
 
+/*
+ * A worker's CPU time in ns from its thread CPU clock: /proc counts in
+ * ticks of 10 ms, too coarse for short tests.
+ */
+static uint64_t thread_cpu_ns(const struct worker *w)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (pthread_getcpuclockid(w->thread, &cid) ||
+	    clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
 /* Counters, CPU time and TCP_INFO from now on count. */
 static void test_begin_window(struct test *t, uint64_t now)
 {
@@ -232,8 +250,10 @@ static void test_begin_window(struct test *t, uint64_t now)
 
 	for (i = 0; i < t->req.n; i++)
 		tcpstat_read(t->flows[i].f.fd, &t->flows[i].ti0);
-	for (i = 0; i < t->n_tws; i++)
+	for (i = 0; i < t->n_tws; i++) {
 		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts0);
+		t->tws[i].cpu_ns0 = thread_cpu_ns(t->tws[i].w);
+	}
 	cpustat_free(&t->cpu0);
 	cpustat_read(&t->cpu0);
 	t->t0_ns = now;
@@ -324,8 +344,10 @@ static void test_end_window(struct test *t, uint64_t now)
 		return;
 	t->window_done = 1;
 	cpustat_read(&t->cpu1);
-	for (i = 0; i < t->n_tws; i++)
+	for (i = 0; i < t->n_tws; i++) {
 		taskstat_read(t->tws[i].w->tid, &t->tws[i].ts1);
+		t->tws[i].cpu_ns1 = thread_cpu_ns(t->tws[i].w);
+	}
 	t->window_ns = now - t->t0_ns;
 }
 
@@ -434,6 +456,24 @@ static int fill_cpus(struct test *t, struct proto_result *r)
 	return 0;
 }
 
+/* The precise total, split as the kernel's tick counts split it. */
+static void worker_times(const struct test_worker *tw,
+			 struct proto_worker_res *wr)
+{
+	uint64_t total = tw->cpu_ns1 - tw->cpu_ns0;
+	uint64_t ut = tw->ts1.utime_ns - tw->ts0.utime_ns;
+	uint64_t st = tw->ts1.stime_ns - tw->ts0.stime_ns;
+
+	if (!tw->cpu_ns0 || tw->cpu_ns1 < tw->cpu_ns0) {
+		wr->utime_ns = ut;
+		wr->stime_ns = st;
+		return;
+	}
+	wr->utime_ns = ut + st ? (uint64_t)((double)total * (double)ut /
+					    (double)(ut + st)) : 0;
+	wr->stime_ns = total - wr->utime_ns;
+}
+
 static int build_result(struct session *s, struct test *t,
 			struct proto_result *r)
 {
@@ -456,8 +496,7 @@ static int build_result(struct session *s, struct test *t,
 		wr->tid = (uint32_t)tw->w->tid;
 		wr->cpu_pinned = tw->w->cpu_pinned;
 		wr->cpu_last = worker_cpu_ran(t, tw);
-		wr->utime_ns = tw->ts1.utime_ns - tw->ts0.utime_ns;
-		wr->stime_ns = tw->ts1.stime_ns - tw->ts0.stime_ns;
+		worker_times(tw, wr);
 	}
 	return fill_cpus(t, r);
 }

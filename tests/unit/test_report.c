@@ -111,6 +111,15 @@ static void make_report(struct kperf_report *r)
 		.throughput_gbps = 9.25,
 	};
 
+	static struct kperf_worker src_workers[1] = {
+		{ .tid = 4242, .cpu_pinned = 3, .cpu_ran = 3, .user_s = 0.5,
+		  .system_s = 4.0 },
+	};
+	static struct kperf_worker dst_workers[1] = {
+		{ .tid = 4343, .cpu_pinned = -1, .cpu_ran = 5, .user_s = 0.25,
+		  .system_s = 3.0 },
+	};
+
 	memset(r, 0, sizeof(*r));
 	r->type = KPERF_STREAM;
 	r->duration_s = 5.0;
@@ -124,6 +133,9 @@ static void make_report(struct kperf_report *r)
 	r->src.n_cpu = 2;
 	r->src.cpu = src_cpus;
 	r->src.worker_cpu_s = 4.5;
+	r->src.cpu_s_per_gb = 0.75;
+	r->src.n_workers = 1;
+	r->src.workers = src_workers;
 	snprintf(r->dst.address, sizeof(r->dst.address), "198.18.0.2");
 	snprintf(r->dst.hostname, sizeof(r->dst.hostname), "hostb");
 	snprintf(r->dst.kernel, sizeof(r->dst.kernel), "6.12.0");
@@ -132,6 +144,8 @@ static void make_report(struct kperf_report *r)
 	r->dst.n_cpu = 2;
 	r->dst.cpu = dst_cpus;
 	r->dst.worker_cpu_s = 3.25;
+	r->dst.n_workers = 1;
+	r->dst.workers = dst_workers;
 	r->total_gbps = 18.5;
 	r->n_samples = 2;
 	r->samples = samples;
@@ -285,6 +299,10 @@ static void test_json_values(void **state)
 	assert_num(root, "hosts.dst.ncpus", 16);
 	assert_num(root, "hosts.dst.window_s", 5.02);
 	assert_num(root, "hosts.dst.worker_cpu_s", 3.25);
+	assert_num(root, "hosts.src.cpu_s_per_gb", 0.75);
+	assert_true(cJSON_IsNull(get(root, "hosts.dst.cpu_s_per_gb")));
+	assert_true(cJSON_IsNull(get(root,
+				      "hosts.src.cpu_us_per_transaction")));
 
 	assert_int_equal(cJSON_GetArraySize(get(root, "flows")), 2);
 	assert_num(root, "flows.0.id", 0);
