@@ -6,7 +6,9 @@
  * up to timeout_ns and calls cb once per ready flow with the events that are
  * ready (IO_EV_*); the command fd is reported with flow == NULL.  The flow
  * pointer itself is the engine's cookie (epoll data.ptr), so dispatch never
- * looks anything up.  Engines: epoll (engine_epoll.c).
+ * looks anything up.  Engines: epoll (engine_epoll.c), and block
+ * (engine_block.c) for a worker with one flow: the flow's own blocking
+ * send or recv is the wait.
  */
 #ifndef KPERF_IO_H
 #define KPERF_IO_H
@@ -27,6 +29,10 @@ struct io_engine {
 	const struct io_ops *ops;
 	int fd;
 	struct epoll_event evs[IO_BATCH];
+	/* engine_block: the one flow it drives. */
+	struct flow *flow;
+	int flow_fd;
+	unsigned int events;
 };
 
 struct io_ops {
@@ -49,5 +55,6 @@ struct io_ops {
 };
 
 extern const struct io_ops io_epoll_ops;
+extern const struct io_ops io_block_ops;
 
 #endif

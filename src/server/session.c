@@ -69,7 +69,14 @@ int sess_wait_acks(struct session *s, struct worker **ws, unsigned int n,
 		now = clock_now_ns();
 		if (now >= end)
 			return -ETIMEDOUT;
-		poll(&pfd, 1, (int)((end - now) / NSEC_PER_MSEC) + 1);
+		/*
+		 * A worker may have been about to block when it was kicked:
+		 * kick again each millisecond until it answers.
+		 */
+		for (i = 0; i < n; i++)
+			if (!wrk_acked(ws[i]))
+				wrk_kick(ws[i]);
+		poll(&pfd, 1, 1);
 		if (read(s->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			return -errno;
 	}

@@ -18,7 +18,7 @@ static void send_io(struct worker *w, struct flow *f, unsigned int ev)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < WRK_IO_BUDGET; i++) {
+	for (i = 0; i < w->budget; i++) {
 		n = send(f->fd, w->buf, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -67,7 +67,7 @@ static int recv_some(struct worker *w, struct flow *f, int drain)
 	ssize_t n = 0;
 	int i;
 
-	for (i = 0; i < WRK_IO_BUDGET; i++) {
+	for (i = 0; i < w->budget; i++) {
 		n = recv(f->fd, w->buf, len, 0);
 		if (n <= 0)
 			break;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 #include "server/worker.h"
 
 #define WRK_SPAWN_TIMEOUT_MS	5000
+#define WRK_KICK_SIGNAL		SIGUSR1
 #define WRK_TIMER_SLACK_NS	1000	/* response delays are timed */
+#define WRK_SPIN_NS		300000	/* the last 300 us: busy-poll */
 
 void flow_fail(struct worker *w, struct flow *f, int err)
 {
@@ -35,11 +38,11 @@ void flow_watch(struct worker *w, struct flow *f, uint32_t events)
 	if (events == f->events)
 		return;
 	if (!events)
-		ret = w->eng.ops->unwatch(&w->eng, f->fd);
+		ret = w->io->ops->unwatch(w->io, f->fd);
 	else if (!f->events)
-		ret = w->eng.ops->watch(&w->eng, f, f->fd, events);
+		ret = w->io->ops->watch(w->io, f, f->fd, events);
 	else
-		ret = w->eng.ops->mod(&w->eng, f, f->fd, events);
+		ret = w->io->ops->mod(w->io, f, f->fd, events);
 	if (ret < 0 && events && !f->err)
 		f->err = -ret;
 	f->events = ret < 0 ? 0 : events;
@@ -51,6 +54,12 @@ static void wrk_run(struct worker *w)
 	unsigned int i;
 
 	w->p = *w->params;
+	/* One flow and no timers: its own blocking I/O is the wait. */
+	if (w->n_flows == 1 && !w->p.resp_delay_ns) {
+		w->io = &w->blk;
+		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
+	}
+	w->budget = w->io == &w->blk ? 1 : WRK_IO_BUDGET;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
@@ -105,10 +114,15 @@ static void wrk_stop(struct worker *w)
 
 		if (!f->running)
 			continue;
+		/* Draining wants EAGAIN: leave blocking mode first. */
+		if (w->io == &w->blk)
+			flow_watch(w, f, 0);
 		f->ops->stop(w, f);
 		flow_watch(w, f, 0);
 		f->running = 0;
 	}
+	w->io = &w->eng;
+	__atomic_store_n(&w->blocking, 0, __ATOMIC_RELEASE);
 	/* The session frees the flows once this is acknowledged. */
 	w->p.resp_delay_ns = 0;
 }
@@ -231,12 +245,19 @@ static void *wrk_main(void *arg)
 			uint64_t next = wrk_timers(w), now;
 
 			now = clock_now_ns();
+			/* Timer wake-ups overshoot: sleep short, then poll. */
 			if (next)
-				timeout = next > now ? (int64_t)(next - now) : 0;
+				timeout = next > now + WRK_SPIN_NS ?
+					  (int64_t)(next - now - WRK_SPIN_NS) :
+					  0;
 		}
-		ret = w->eng.ops->wait(&w->eng, timeout, wrk_on_event, w);
+		ret = w->io->ops->wait(w->io, timeout, wrk_on_event, w);
 		if (ret < 0)
 			break;
+		/* Blocked I/O learns of commands by signal: check the seq. */
+		if (w->io == &w->blk &&
+		    __atomic_load_n(&w->cmd_seq, __ATOMIC_ACQUIRE) != w->ack_seq)
+			w->cmd_pending = 1;
 		if (w->cmd_pending) {
 			w->cmd_pending = 0;
 			if (wrk_command(w))
@@ -263,6 +284,21 @@ static int wait_started(struct worker *w)
 	return w->start_err;
 }
 
+/* The kick only interrupts a blocking call: no SA_RESTART, no work. */
+static void kick_handler(int sig)
+{
+}
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+
+static void kick_install(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(WRK_KICK_SIGNAL, &sa, NULL);
+}
+
 int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 {
 	int ret;
@@ -274,12 +310,17 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	w->notify_fd = notify_fd;
 	w->eng.fd = -1;
 	w->eng.ops = &io_epoll_ops;
+	w->blk.ops = &io_block_ops;
+	w->io = &w->eng;
+	w->budget = WRK_IO_BUDGET;
+	pthread_once(&kick_once, kick_install);
 	w->cmd_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->cmd_fd < 0)
 		return -errno;
 	ret = w->eng.ops->init(&w->eng, w->cmd_fd);
 	if (ret < 0)
 		goto close_cmd;
+	w->blk.ops->init(&w->blk, w->cmd_fd);
 	ret = -pthread_create(&w->thread, NULL, wrk_main, w);
 	if (ret < 0)
 		goto fini_engine;
@@ -300,6 +341,12 @@ close_cmd:
 	return ret;
 }
 
+void wrk_kick(struct worker *w)
+{
+	if (__atomic_load_n(&w->blocking, __ATOMIC_ACQUIRE))
+		pthread_kill(w->thread, WRK_KICK_SIGNAL);
+}
+
 void wrk_post(struct worker *w, enum wrk_cmd cmd)
 {
 	uint64_t one = 1;
@@ -309,6 +356,7 @@ void wrk_post(struct worker *w, enum wrk_cmd cmd)
 	if (write(w->cmd_fd, &one, sizeof(one)) < 0) {
 		/* An eventfd write fails only on counter overflow. */
 	}
+	wrk_kick(w);
 }
 
 int wrk_acked(const struct worker *w)

@@ -52,7 +52,11 @@ struct worker {
 	unsigned int cmd_seq;	/* atomic */
 	unsigned int ack_seq;	/* atomic */
 	int cmd_pending;	/* the command eventfd fired */
-	struct io_engine eng;
+	struct io_engine eng;	/* epoll: always there, used between tests */
+	struct io_engine blk;	/* block: a test with one flow */
+	struct io_engine *io;	/* the engine in use */
+	int blocking;		/* atomic: io is blk, commands need a kick */
+	int budget;		/* I/O calls per flow per wake-up */
 	/* Test state, owned by the session outside RUN..STOP. */
 	struct flow **flows;
 	unsigned int n_flows;
@@ -72,6 +76,8 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd);
 /* Post a command; the session waits for wrk_acked() (session.c). */
 void wrk_post(struct worker *w, enum wrk_cmd cmd);
 int wrk_acked(const struct worker *w);
+/* Interrupt a worker blocked in its flow's I/O so it sees a command. */
+void wrk_kick(struct worker *w);
 
 /* Stop the thread and release everything; safe on a failed spawn. */
 void wrk_destroy(struct worker *w);
