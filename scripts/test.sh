@@ -19,6 +19,38 @@ cd "$KPERF_ROOT" || exit 1
 
 results=()
 failed=0
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+n_pass=0 n_fail=0 n_skip=0
+count_meson() {	# count_meson LOG: add meson test's Ok/Fail/Skipped
+	local ok bad skip
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	n_pass=$((n_pass + ${ok:-0}))
+	n_fail=$((n_fail + ${bad:-0}))
+	n_skip=$((n_skip + ${skip:-0}))
+}
+count_pytest() {	# count_pytest LOG: add pytest's closing counts
+	local line n
+	line=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$1" |
+	       tail -n 1)
+	for kind in passed failed error skipped; do
+		n=$(echo "$line" | grep -oE "[0-9]+ $kind" | grep -oE '[0-9]+')
+		case $kind in
+		passed) n_pass=$((n_pass + ${n:-0})) ;;
+		failed|error) n_fail=$((n_fail + ${n:-0})) ;;
+		skipped) n_skip=$((n_skip + ${n:-0})) ;;
+		esac
+	done
+}
+unit_tests() {	# unit_tests BUILD_DIR
+	local log="$logdir/unit-$1.log" rc
+	meson test -C "$1" --print-errorlogs 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_meson "$log"
+	return "$rc"
+}
 stage() {	# stage NAME COMMAND...: run, record the outcome
 	local name=$1 t0=$SECONDS rc
 	shift
@@ -40,21 +72,25 @@ summary() {
 	echo
 	say "test.sh summary"
 	printf '  %s\n' "${results[@]}"
-	echo "stages: $n_ok passed, $n_bad failed"
+	echo "stages: $n_ok ok, $n_bad not ok"
+	# A stage that failed without failing a test (a build) still fails.
+	[ "$n_bad" -gt 0 ] && [ "$n_fail" -eq 0 ] && n_fail=$n_bad
+	echo "tests: $n_pass passed, $n_fail failed, $n_skip skipped"
 }
 
 system_tests() {	# system_tests BUILD_DIR
 	# Debian's python3 (which has pytest), not whatever is first on PATH.
 	# SIGINT on timeout: pytest unwinds and the lab's finalizers remove
 	# the namespaces.
-	local rc
+	local rc log="$logdir/system-$1.log"
 	# shellcheck disable=SC2086
 	KPERF_BUILD="$KPERF_ROOT/$1" KPERF_REQUIRE_BINARIES=1 \
 	PYTHONDONTWRITEBYTECODE=1 \
 		timeout -s INT -k 30 "${SYSTEM_TIMEOUT:-600}" \
 		/usr/bin/python3 -m pytest -p no:cacheprovider -v -ra \
-		${PYTEST_ARGS:-} tests/system
-	rc=$?
+		${PYTEST_ARGS:-} tests/system 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_pytest "$log"
 	# 5: no test collected, which must not pass for a run of nothing.
 	[ "$rc" -eq 5 ] && echo "test.sh: pytest collected no test" >&2
 	return "$rc"
@@ -70,7 +106,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leak
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 if stage "build (build/, -Werror)" kperf_build build -Dwerror=true; then
-	stage "unit tests (build/)" meson test -C build --print-errorlogs
+	stage "unit tests (build/)" unit_tests build
 	built=1
 else
 	built=0
@@ -78,8 +114,7 @@ fi
 
 if stage "build (build-asan/, ASan+UBSan)" kperf_build build-asan \
 	-Db_sanitize=address,undefined -Db_lundef=false; then
-	stage "unit tests (build-asan/)" \
-		meson test -C build-asan --print-errorlogs
+	stage "unit tests (build-asan/)" unit_tests build-asan
 	asan_built=1
 else
 	asan_built=0
