@@ -4,9 +4,10 @@
  *
  * The client only orchestrates: it connects to a session on each server,
  * has the destination open a data acceptor and the source connect to it,
- * learns each connection's RX CPU on both ends, spawns and pins workers,
- * starts the test (destination first), and collects the results into a
- * struct kperf_report.
+ * learns each connection's RX CPU on both ends, sets the TCP settings
+ * asked for and reads them back, spawns and pins workers, starts the test
+ * (destination first), and collects the results into a struct
+ * kperf_report.
  *
  *	struct kperf_opts o;
  *	kperf_opts_init(&o);
@@ -32,6 +33,13 @@
 #define KPERF_MAX_CPUS		4096
 #define KPERF_CPU_WORDS		(KPERF_MAX_CPUS / 64)
 #define KPERF_ATTEMPTS_DEFAULT	500
+
+/* Per-flow TCP settings (struct kperf_opts, struct kperf_settings). */
+#define KPERF_MSS_MIN		88
+#define KPERF_MSS_MAX		65535
+#define KPERF_MAX_SOCKBUF	(1u << 30)	/* --sndbuf, --rcvbuf */
+#define KPERF_TCP_CC_LEN	16		/* name + NUL (TCP_CA_NAME_MAX) */
+#define KPERF_PACE_UNLIMITED	UINT64_MAX	/* max_pacing_rate: none */
 
 enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
 
@@ -71,6 +79,21 @@ struct kperf_opts {
 	uint64_t src_rx_cpus[KPERF_CPU_WORDS], dst_rx_cpus[KPERF_CPU_WORDS];
 	int allow_shared_cpus;			/* skip collision-free matching */
 	unsigned int placement_attempts;	/* default 500 */
+	/*
+	 * TCP settings of every data connection, on both ends; 0 / "" leave
+	 * the kernel's default.  mss is set before connect (TCP_MAXSEG,
+	 * KPERF_MSS_MIN..MAX).  max_pace is SO_MAX_PACING_RATE in BYTES per
+	 * second (the kernel's unit; the CLI's --max-pace takes bits/s):
+	 * on the source only for a stream test, on both ends for RR.
+	 * sndbuf/rcvbuf are SO_SNDBUF/SO_RCVBUF bytes, 1..KPERF_MAX_SOCKBUF
+	 * (the kernel doubles them).  tcp_cc is a TCP_CONGESTION name of
+	 * [A-Za-z0-9_-], checked by reading it back on both ends.
+	 */
+	unsigned int mss;
+	uint64_t max_pace;
+	unsigned int sndbuf, rcvbuf;
+	int nodelay;				/* set TCP_NODELAY */
+	char tcp_cc[KPERF_TCP_CC_LEN];
 	/* Called for each interval sample when interval_ms > 0. */
 	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
 			  const double *gbps);
@@ -82,6 +105,18 @@ struct kperf_tcp {
 	uint32_t retrans, reord_seen, rtt_us, rttvar_us, delivered_ce;
 	uint32_t snd_wnd, snd_cwnd;
 	uint64_t bytes_acked, bytes_received;
+};
+
+/*
+ * TCP settings of one end of a flow as its socket reports them after they
+ * were set, before the test: defaults included.
+ */
+struct kperf_settings {
+	uint32_t mss;			/* TCP_MAXSEG: the MSS in use */
+	uint64_t max_pacing_rate;	/* bytes/s, KPERF_PACE_UNLIMITED */
+	uint32_t sndbuf, rcvbuf;	/* bytes, as the kernel reports them */
+	int nodelay;			/* TCP_NODELAY */
+	char tcp_cc[KPERF_TCP_CC_LEN];	/* TCP_CONGESTION */
 };
 
 /* One end of a flow. */
@@ -96,6 +131,7 @@ struct kperf_flow_end {
 	uint64_t tx_bytes, rx_bytes;
 	double xfer_s;		/* first to last byte on this end */
 	struct kperf_tcp tcp;
+	struct kperf_settings settings;
 };
 
 /* Latency of transactions, microseconds, from merged histograms. */

@@ -36,7 +36,8 @@ enum {
  * word is reported where it stands.  ':': a missing value returns ':'
  * rather than '?', so it can get its own message.
  */
-static const char short_opts[] = "+:t:n:i:vqhV" CLI_RR_SHORT_OPTS;
+static const char short_opts[] = "+:t:n:i:vqhV" CLI_RR_SHORT_OPTS
+				  CLI_TCP_SHORT_OPTS;
 
 static const struct option long_opts[] = {
 	{ "src", required_argument, NULL, OPT_SRC },
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	CLI_PLACE_LONG_OPTS,
 	CLI_RR_LONG_OPTS,
+	CLI_TCP_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -345,6 +347,7 @@ static void cli_defaults(struct cli *c)
 	c->opts.placement_attempts = KPERF_ATTEMPTS_DEFAULT;
 	cli_place_init(&c->place);
 	cli_rr_init(&c->rr);
+	cli_tcp_init(&c->tcp);
 }
 
 /*
@@ -487,6 +490,12 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 						 optarg, err, errlen);
 				break;
 			}
+			if (ch == 'M' ||
+			    (ch >= CLI_TCP_FIRST && ch <= CLI_TCP_LAST)) {
+				ret = cli_tcp_opt(&c->tcp, ch, a.opt, optarg,
+						  err, errlen);
+				break;
+			}
 			if (ch >= CLI_PLACE_FIRST && ch <= CLI_PLACE_LAST) {
 				ret = cli_place_opt(&c->place, &c->opts, ch,
 						    a.opt, optarg, err,
@@ -513,6 +522,8 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 	ret = cli_place_finish(&c->place, &c->opts, err, errlen);
 	if (!ret)
 		ret = cli_rr_finish(&c->rr, &c->opts, c->json, err, errlen);
+	if (!ret)
+		ret = cli_tcp_finish(&c->tcp, &c->opts, err, errlen);
 	if (ret)
 		return ret;
 	c->opts.verbose = c->verbose;
@@ -543,7 +554,7 @@ void cli_usage(FILE *f)
 "  -n, --num-connections N   parallel flows, 1..%u (default 1)\n"
 "      --read-size SIZE      bytes per read, 1..%s (default %s)\n"
 "      --write-size SIZE     bytes per write, 1..%s (default %s)\n"
-"%s%s"
+"%s%s%s"
 "Output:\n"
 "  -i, --interval SEC        print the throughput every SEC while the test\n"
 "                            runs, 0.01..test time (default 0: off)\n"
@@ -559,7 +570,7 @@ void cli_usage(FILE *f)
 		CLI_HOST_DEFAULT, CLI_HOST_DEFAULT, KPERF_SVC_DEFAULT,
 		CLI_CONNECT_TIMEOUT_DEFAULT_MS / 1000.0,
 		CLI_TIME_DEFAULT_MS / 1000.0, KPERF_MAX_CONNS, max_io, def_io,
-		max_io, def_io, cli_rr_usage, cli_place_usage);
+		max_io, def_io, cli_rr_usage, cli_place_usage, cli_tcp_usage);
 }
 
 void cli_version(FILE *f)

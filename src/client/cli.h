@@ -28,6 +28,7 @@
 
 #include "client/cli_place.h"
 #include "client/cli_rr.h"
+#include "client/cli_tcp.h"
 
 /* Limits of the options given in seconds, in milliseconds. */
 #define CLI_TIME_MIN_MS			100u
@@ -47,6 +48,7 @@ struct cli {
 	int verbose;		/* -v, once per -v */
 	struct cli_place place;	/* placement options, see cli_place.h */
 	struct cli_rr rr;	/* RR and timing options, see cli_rr.h */
+	struct cli_tcp tcp;	/* TCP settings, see cli_tcp.h */
 };
 
 /*

@@ -91,8 +91,9 @@ static int ctl_hello(struct ctl *c, int timeout_ms)
 {
 	struct proto_hello m = { .magic = PROTO_MAGIC,
 				 .version = PROTO_VERSION,
-				 .features = PROTO_FEAT_STREAM |
-					     PROTO_FEAT_SAMPLES };
+				 .features = PROTO_FEAT_STREAM | PROTO_FEAT_RR |
+					     PROTO_FEAT_SAMPLES |
+					     PROTO_FEAT_TCP_OPTS };
 	struct hostinfo hi;
 	struct proto_hdr h;
 	struct proto_wr w;

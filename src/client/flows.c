@@ -82,6 +82,7 @@ static int dst_listen(struct run *r, struct proto_connect_req *cq)
 	cq->port = lr.port;
 	cq->token = lr.token;
 	cq->timeout_ms = (uint32_t)r->o->connect_timeout_ms;
+	cq->mss = r->o->mss;
 	return 0;
 }
 

@@ -32,7 +32,9 @@
 
 /*
  * Header, per-flow placement (with Gbit/s, or transactions and tps), for
- * RR a per-flow latency table, TCP_INFO and per-CPU tables, notes, and
+ * RR a per-flow latency table, TCP_INFO, TCP settings (one line per end of
+ * each flow: mss, pacing, congestion control, buffers, nodelay) and
+ * per-CPU tables, notes, and
  * the total line: "total: X.XX Gbit/s", or for RR "total: N transactions,
  * X tps; latency us: p50 .., p99 .., ..." (or "latency not measured
  * (--no-latency)").  Only the total line when quiet.  Return 0, or -EIO

@@ -122,6 +122,24 @@ static int add_tcp(cJSON *end, const struct kperf_tcp *t)
 	return 0;
 }
 
+/* What the socket reported: max_pacing_rate null when there is none. */
+static int add_settings(cJSON *end, const struct kperf_settings *st)
+{
+	cJSON *o = cJSON_AddObjectToObject(end, "settings");
+
+	if (!o || add_num(o, "mss", st->mss) ||
+	    (st->max_pacing_rate == KPERF_PACE_UNLIMITED ?
+		     !cJSON_AddNullToObject(o, "max_pacing_rate") :
+		     add_num(o, "max_pacing_rate",
+			     (double)st->max_pacing_rate)) ||
+	    ADD_STR(o, "tcp_cc", st->tcp_cc) ||
+	    add_num(o, "sndbuf", st->sndbuf) ||
+	    add_num(o, "rcvbuf", st->rcvbuf) ||
+	    !cJSON_AddBoolToObject(o, "nodelay", st->nodelay))
+		return -ENOMEM;
+	return 0;
+}
+
 static int add_end(cJSON *flow, const char *name,
 		   const struct kperf_flow_end *e)
 {
@@ -136,9 +154,9 @@ static int add_end(cJSON *flow, const char *name,
 	    add_num(o, "port", e->port) ||
 	    add_num(o, "tx_bytes", (double)e->tx_bytes) ||
 	    add_num(o, "rx_bytes", (double)e->rx_bytes) ||
-	    add_num(o, "xfer_s", e->xfer_s))
+	    add_num(o, "xfer_s", e->xfer_s) || add_tcp(o, &e->tcp))
 		return -ENOMEM;
-	return add_tcp(o, &e->tcp);
+	return add_settings(o, &e->settings);
 }
 
 /*

@@ -267,6 +267,37 @@ static void print_tcp(FILE *f, const struct kperf_report *r)
 	}
 }
 
+static void print_settings_row(FILE *f, unsigned int id, const char *end,
+			       const struct kperf_settings *st)
+{
+	char cc[sizeof(st->tcp_cc)], pace[32];
+
+	if (st->max_pacing_rate == KPERF_PACE_UNLIMITED)
+		snprintf(pace, sizeof(pace), "-");
+	else
+		snprintf(pace, sizeof(pace), "%.6g",
+			 (double)st->max_pacing_rate * 8 / 1e6);
+	fprintf(f, "%4u  %-3s  %5u  %11s  %-15s  %10u  %10u  %s\n", id, end,
+		st->mss, pace, CLEAN(cc, st->tcp_cc), st->sndbuf, st->rcvbuf,
+		st->nodelay ? "on" : "off");
+}
+
+/* The TCP settings in force on each end, as the sockets reported them. */
+static void print_settings(FILE *f, const struct kperf_report *r)
+{
+	unsigned int i;
+
+	fprintf(f, "\n%4s  %-3s  %5s  %11s  %-15s  %10s  %10s  %s\n", "flow",
+		"end", "mss", "pace Mbit/s", "cc", "sndbuf", "rcvbuf",
+		"nodelay");
+	for (i = 0; i < r->n_flows; i++) {
+		print_settings_row(f, r->flows[i].id, "src",
+				   &r->flows[i].src.settings);
+		print_settings_row(f, r->flows[i].id, "dst",
+				   &r->flows[i].dst.settings);
+	}
+}
+
 /*
  * Append one flow id to a role list: with its label ("rx ") when it opens
  * a group, and " ..." instead once the column is full.
@@ -397,6 +428,7 @@ int report_text(FILE *f, const struct kperf_report *r, int quiet)
 		print_header(f, r);
 		print_flows(f, r);
 		print_tcp(f, r);
+		print_settings(f, r);
 		print_cpu(f, r, true);
 		print_cpu(f, r, false);
 		fputc('\n', f);

@@ -29,6 +29,18 @@ static const struct proto_worker_res *worker_res(const struct proto_result *r,
 	return NULL;
 }
 
+static void fill_settings(struct kperf_settings *k,
+			  const struct proto_conn_opts *o)
+{
+	k->mss = o->mss;
+	k->max_pacing_rate = o->max_pace;
+	k->sndbuf = o->sndbuf;
+	k->rcvbuf = o->rcvbuf;
+	k->nodelay = !!o->nodelay;
+	memcpy(k->tcp_cc, o->cc, sizeof(k->tcp_cc));
+	k->tcp_cc[sizeof(k->tcp_cc) - 1] = '\0';
+}
+
 static void fill_end(struct kperf_flow_end *e, const struct result_side *s,
 		     unsigned int i)
 {
@@ -43,6 +55,9 @@ static void fill_end(struct kperf_flow_end *e, const struct result_side *s,
 	e->rx_cpu_end = -1;
 	e->worker_cpu = -1;
 	e->worker_cpu_ran = -1;
+	e->settings.max_pacing_rate = KPERF_PACE_UNLIMITED;
+	if (s->opts && i < s->opts->n)
+		fill_settings(&e->settings, &s->opts->v[i]);
 	if (wr) {
 		e->worker_cpu = wr->cpu_pinned;
 		e->worker_cpu_ran = wr->cpu_last;

@@ -12,6 +12,7 @@
 /* One side's messages; flow i is conns->v[i] on both sides. */
 struct result_side {
 	const struct proto_conn_list *conns;
+	const struct proto_opts_list *opts;	/* TCP settings, per flow */
 	const struct proto_result *res;
 	const struct proto_worker_rep *workers;
 	unsigned int n_workers;

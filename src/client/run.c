@@ -3,10 +3,11 @@
  * run - libkperf's orchestration of one test between two sessions.
  *
  * Steps: open both control connections; open and place the flows
- * (flows.c); spawn one worker per CPU that flows are placed on; start
- * the destination (passive) then the source (active); gather SAMPLEs and
- * the source's TEST_RESULT; stop the destination and gather its result;
- * turn both into a struct kperf_report.
+ * (flows.c); set and read back their TCP settings (settings.c); spawn
+ * one worker per CPU that flows are placed on; start the destination
+ * (passive) then the source (active); gather SAMPLEs and the source's
+ * TEST_RESULT; stop the destination and gather its result; turn both into
+ * a struct kperf_report.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,6 +40,25 @@ void kperf_opts_init(struct kperf_opts *o)
 	o->placement_attempts = KPERF_ATTEMPTS_DEFAULT;
 }
 
+/* The TCP settings are within what CONNECT and CONN_SETOPT carry. */
+static int tcp_opts_ok(const struct kperf_opts *o)
+{
+	if (o->mss && (o->mss < KPERF_MSS_MIN || o->mss > KPERF_MSS_MAX))
+		return 0;
+	if (o->sndbuf > KPERF_MAX_SOCKBUF || o->rcvbuf > KPERF_MAX_SOCKBUF)
+		return 0;
+	return !o->tcp_cc[0] || proto_cc_name_ok(o->tcp_cc);
+}
+
+/* An older kperfd says in its HELLO what it cannot do: say it first. */
+static int need_feature(struct ctl *c, uint64_t bit, const char *what)
+{
+	if (c->hello.features & bit)
+		return 0;
+	return ctl_fail(c, -EOPNOTSUPP, "this kperfd does not support %s",
+			what);
+}
+
 static int open_sides(struct run *r, char *err, size_t errlen)
 {
 	const struct kperf_opts *o = r->o;
@@ -46,10 +66,23 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 
 	ret = ctl_open(&r->src.ctl, "source", o->src_host, o->src_svc,
 		       o->connect_timeout_ms, err, errlen);
-	if (ret < 0)
-		return ret;
-	return ctl_open(&r->dst.ctl, "destination", o->dst_host, o->dst_svc,
-			o->connect_timeout_ms, err, errlen);
+	if (!ret)
+		ret = ctl_open(&r->dst.ctl, "destination", o->dst_host,
+			       o->dst_svc, o->connect_timeout_ms, err, errlen);
+	if (!ret && o->type == KPERF_RR)
+		ret = need_feature(&r->src.ctl, PROTO_FEAT_RR,
+				   "request/response tests");
+	if (!ret && o->type == KPERF_RR)
+		ret = need_feature(&r->dst.ctl, PROTO_FEAT_RR,
+				   "request/response tests");
+	/* Always: the settings in force are read back even when none is set. */
+	if (!ret)
+		ret = need_feature(&r->src.ctl, PROTO_FEAT_TCP_OPTS,
+				   "per-flow TCP settings (CONN_SETOPT)");
+	if (!ret)
+		ret = need_feature(&r->dst.ctl, PROTO_FEAT_TCP_OPTS,
+				   "per-flow TCP settings (CONN_SETOPT)");
+	return ret;
 }
 
 /* One worker per distinct CPU; flows on the same CPU share it. */
@@ -329,12 +362,14 @@ static void fill_host(struct kperf_host *hst, const char *addr,
 static int build_report(struct run *r)
 {
 	struct result_side src = {
-		.conns = &r->src.conns, .res = &r->src.res,
+		.conns = &r->src.conns, .opts = &r->src.opts,
+		.res = &r->src.res,
 		.workers = r->src.workers, .n_workers = r->src.n_workers,
 		.worker_of = r->src.worker_of,
 	};
 	struct result_side dst = {
-		.conns = &r->dst.conns, .res = &r->dst.res,
+		.conns = &r->dst.conns, .opts = &r->dst.opts,
+		.res = &r->dst.res,
 		.workers = r->dst.workers, .n_workers = r->dst.n_workers,
 		.worker_of = r->dst.worker_of,
 	};
@@ -346,6 +381,7 @@ static void free_side(struct side *s)
 {
 	ctl_close(&s->ctl);
 	proto_conn_list_free(&s->conns);
+	proto_opts_list_free(&s->opts);
 	proto_result_free(&s->res);
 	free(s->worker_cpu);
 	free(s->worker_of);
@@ -367,7 +403,8 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	    (o->type == KPERF_RR &&
 	     (!o->req_size || !o->resp_size || !o->depth ||
 	      o->req_size > KPERF_MAX_IO_SIZE ||
-	      o->resp_size > KPERF_MAX_IO_SIZE))) {
+	      o->resp_size > KPERF_MAX_IO_SIZE)) ||
+	    !tcp_opts_ok(o)) {
 		snprintf(err, errlen, "invalid options");
 		return -EINVAL;
 	}
@@ -380,6 +417,8 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 		ret = flows_open(&r);
 	if (!ret)
 		ret = flows_place_workers(&r);
+	if (!ret)
+		ret = settings_apply(&r);
 	if (!ret)
 		ret = spawn_workers(&r, &r.src);
 	if (!ret)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * run - state of one test as the client orchestrates it; shared by run.c
- * (the test's steps) and flows.c (opening and placing the flows).
+ * (the test's steps), flows.c (opening and placing the flows) and
+ * settings.c (the flows' TCP settings).
  */
 #ifndef KPERF_RUN_H
 #define KPERF_RUN_H
@@ -13,6 +14,7 @@
 struct side {
 	struct ctl ctl;
 	struct proto_conn_list conns;
+	struct proto_opts_list opts;	/* per flow: TCP settings read back */
 	int *worker_cpu;		/* per flow, -1: not pinned */
 	uint32_t *worker_of;		/* per flow: worker id */
 	struct proto_worker_rep *workers;
@@ -45,5 +47,13 @@ int flows_open(struct run *r);
 
 /* Worker CPU of every flow on both ends, from the pin policies. */
 int flows_place_workers(struct run *r);
+
+/*
+ * Set the options' TCP settings on both ends of every flow (pacing on the
+ * source only for a stream test) and read back what is in force into
+ * r->src.opts and r->dst.opts.  -errno with the error text set when a
+ * kernel refuses one, or --tcp-cc / --max-pace do not read back as asked.
+ */
+int settings_apply(struct run *r);
 
 #endif

@@ -3,8 +3,9 @@
  * proto - encoder and decoder of the kperf control protocol: frame
  * header, the writer, ERROR, HELLO, LISTEN, CONNECT, conn lists, ids,
  * WORKER_SPAWN, empty frames, the data connection hello and type names.
- * TEST_START, TEST_RESULT and SAMPLE are in proto_test.c; the byte order
- * and the layout cursor they share are in proto_wire.h.
+ * TEST_START, TEST_RESULT, SAMPLE and HIST are in proto_test.c, CONN_SETOPT
+ * in proto_opt.c; the byte order and the layout cursor they share are in
+ * proto_wire.h.
  */
 #include <assert.h>
 #include <errno.h>
@@ -31,6 +32,7 @@ static const char *const type_names[PROTO_T_MAX + 1] = {
 	[PROTO_T_TEST_RESULT] = "TEST_RESULT",
 	[PROTO_T_SAMPLE] = "SAMPLE",
 	[PROTO_T_HIST] = "HIST",
+	[PROTO_T_CONN_SETOPT] = "CONN_SETOPT",
 };
 
 const char *proto_type_name(uint16_t type)
@@ -216,10 +218,12 @@ static bool x_connect_req(struct cur *c, void *p)
 	x_bytes(c, m->addr, sizeof(m->addr));
 	x_u64(c, &m->token);
 	x_u32(c, &m->timeout_ms);
-	x_pad(c, 4);
+	x_u32(c, &m->mss);
 	if (m->family != 4 && m->family != 6)
 		return false;
 	if (m->family == 4 && memcmp(m->addr + 4, zero, sizeof(zero)))
+		return false;
+	if (m->mss && !in_range(m->mss, PROTO_MSS_MIN, PROTO_MSS_MAX))
 		return false;
 	return m->port != 0 && in_range(m->count, 1, PROTO_MAX_CONNS) &&
 	       in_range(m->timeout_ms, 1, CONNECT_TIMEOUT_MAX_MS);

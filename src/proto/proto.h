@@ -61,7 +61,8 @@
 #define PROTO_T_TEST_RESULT	10
 #define PROTO_T_SAMPLE		11
 #define PROTO_T_HIST		12
-#define PROTO_T_MAX		12
+#define PROTO_T_CONN_SETOPT	13
+#define PROTO_T_MAX		13
 
 /* Frame flags. */
 #define PROTO_F_REPLY		0x0001
@@ -70,6 +71,7 @@
 #define PROTO_FEAT_STREAM	(1ull << 0)
 #define PROTO_FEAT_RR		(1ull << 1)
 #define PROTO_FEAT_SAMPLES	(1ull << 2)
+#define PROTO_FEAT_TCP_OPTS	(1ull << 3)	/* CONN_SETOPT, CONNECT mss */
 
 /* TEST_START test types and per-flow roles. */
 #define PROTO_TEST_STREAM	1
@@ -81,6 +83,21 @@
 #define PROTO_TEST_F_NO_LATENCY	0x0001	/* rr: do not time transactions */
 #define PROTO_TEST_F_ALL	PROTO_TEST_F_NO_LATENCY
 #define PROTO_MAX_RESP_DELAY_US	10000000u
+
+/* CONNECT mss: 0 (kernel default) or this range, as TCP_MAXSEG takes it. */
+#define PROTO_MSS_MIN		88
+#define PROTO_MSS_MAX		65535
+
+/* CONN_SETOPT: which options to set (bits of "which"). */
+#define PROTO_OPT_MAX_PACE	0x0001	/* SO_MAX_PACING_RATE, bytes/s */
+#define PROTO_OPT_SNDBUF	0x0002	/* SO_SNDBUF */
+#define PROTO_OPT_RCVBUF	0x0004	/* SO_RCVBUF */
+#define PROTO_OPT_NODELAY	0x0008	/* TCP_NODELAY */
+#define PROTO_OPT_CC		0x0010	/* TCP_CONGESTION */
+#define PROTO_OPT_ALL		0x001f
+#define PROTO_CC_LEN		16	/* TCP_CA_NAME_MAX, NUL included */
+#define PROTO_MAX_SOCKBUF	(1u << 30)	/* sndbuf, rcvbuf */
+#define PROTO_PACE_UNLIMITED	UINT64_MAX	/* read back: no limit */
 
 /* Data connection hello: 16 bytes each way, see docs/protocol.md. */
 #define PROTO_DATA_MAGIC	0x4b504448u	/* "KPDH" */
@@ -114,6 +131,9 @@ struct proto_hdr {
 #define PROTO_HIST_FIXED_LEN	56
 #define PROTO_HIST_PAIR_LEN	16
 #define PROTO_HIST_MAX_PAIRS	4096
+#define PROTO_SETOPT_FIXED_LEN	48	/* then n * u32 ids */
+#define PROTO_OPTS_FIXED_LEN	8	/* u32 n, u32 pad; then n conn_opts */
+#define PROTO_CONN_OPTS_LEN	48
 
 /* ERROR: a request failed.  err is a positive errno. */
 struct proto_error {
@@ -156,6 +176,7 @@ struct proto_connect_req {
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
 	uint64_t token;
 	uint32_t timeout_ms;	/* per connection set-up */
+	uint32_t mss;		/* TCP_MAXSEG before connect(); 0: default */
 };
 
 /* One data connection as its session sees it. */
@@ -301,6 +322,40 @@ struct proto_hist {
 	struct proto_hist_pair *v;
 };
 
+/*
+ * CONN_SETOPT: set the options whose bit is in which (PROTO_OPT_*) on each
+ * listed connection, then read back what is in force; which == 0 only
+ * reads back.  Fields whose bit is clear are 0 (cc: empty).  cc is a
+ * NUL-terminated name of [A-Za-z0-9_-], at most PROTO_CC_LEN - 1 bytes.
+ */
+struct proto_setopt_req {
+	uint32_t n;		/* 1 .. PROTO_MAX_CONNS */
+	uint32_t which;
+	uint64_t max_pace;	/* bytes/s, not 0 */
+	uint32_t sndbuf;	/* bytes, 1 .. PROTO_MAX_SOCKBUF */
+	uint32_t rcvbuf;
+	uint32_t nodelay;	/* 0 or 1 */
+	char cc[PROTO_CC_LEN];
+	uint32_t *ids;
+};
+
+/* The options of one connection as its socket reports them. */
+struct proto_conn_opts {
+	uint32_t id;
+	uint32_t mss;		/* TCP_MAXSEG: the MSS in use */
+	uint64_t max_pace;	/* bytes/s; PROTO_PACE_UNLIMITED: none */
+	uint32_t sndbuf;	/* SO_SNDBUF, bytes (the kernel doubles) */
+	uint32_t rcvbuf;	/* SO_RCVBUF */
+	uint32_t nodelay;	/* 0 or 1 */
+	char cc[PROTO_CC_LEN];	/* TCP_CONGESTION */
+};
+
+/* Reply of CONN_SETOPT: one entry per requested id, in request order. */
+struct proto_opts_list {
+	uint32_t n;		/* 0 .. PROTO_MAX_CONNS */
+	struct proto_conn_opts *v;
+};
+
 /* Data connection hello, connector -> acceptor and back. */
 struct proto_data_hello {
 	uint32_t magic;		/* PROTO_DATA_MAGIC */
@@ -362,6 +417,10 @@ int proto_enc_sample(struct proto_wr *w, uint32_t id,
 		     const struct proto_sample *m);
 int proto_enc_hist(struct proto_wr *w, uint32_t id,
 		   const struct proto_hist *m);
+int proto_enc_setopt_req(struct proto_wr *w, uint32_t id,
+			 const struct proto_setopt_req *m);
+int proto_enc_opts_list(struct proto_wr *w, uint32_t id,
+			const struct proto_opts_list *m);
 /* An empty-bodied frame: TEST_STOP request, or a bare reply. */
 int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 		    int reply);
@@ -386,6 +445,10 @@ int proto_dec_test_req(const uint8_t *b, size_t len,
 int proto_dec_result(const uint8_t *b, size_t len, struct proto_result *m);
 int proto_dec_sample(const uint8_t *b, size_t len, struct proto_sample *m);
 int proto_dec_hist(const uint8_t *b, size_t len, struct proto_hist *m);
+int proto_dec_setopt_req(const uint8_t *b, size_t len,
+			 struct proto_setopt_req *m);
+int proto_dec_opts_list(const uint8_t *b, size_t len,
+			struct proto_opts_list *m);
 
 void proto_conn_list_free(struct proto_conn_list *m);
 void proto_ids_free(struct proto_ids *m);
@@ -393,6 +456,14 @@ void proto_test_req_free(struct proto_test_req *m);
 void proto_result_free(struct proto_result *m);
 void proto_sample_free(struct proto_sample *m);
 void proto_hist_free(struct proto_hist *m);
+void proto_setopt_req_free(struct proto_setopt_req *m);
+void proto_opts_list_free(struct proto_opts_list *m);
+
+/*
+ * A congestion control name as CONN_SETOPT carries it: 1 .. PROTO_CC_LEN - 1
+ * bytes of [A-Za-z0-9_-] before the NUL within s[PROTO_CC_LEN].
+ */
+int proto_cc_name_ok(const char *s);
 
 /* Data hello: exactly PROTO_DATA_HELLO_LEN bytes; decode checks magic. */
 void proto_data_hello_encode(uint8_t out[PROTO_DATA_HELLO_LEN],

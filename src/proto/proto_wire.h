@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proto_wire - private to the codec (proto.c, proto_test.c): byte order,
- * the layout cursor and the size checks every message shares.
+ * proto_wire - private to the codec (proto.c, proto_test.c, proto_opt.c):
+ * byte order, the layout cursor and the size checks every message shares.
  *
  * Each layout is written once, as an x_*() function over a cursor that
  * either writes or reads, so an encoder and its decoder cannot disagree on
@@ -46,6 +46,11 @@ _Static_assert(2 + 2 + 4 == PROTO_LISTEN_REQ_LEN, "listen req");
 _Static_assert(2 + 2 + 4 + 8 == PROTO_LISTEN_REP_LEN, "listen rep");
 _Static_assert(1 + 1 + 2 + 4 + 16 + 8 + 4 + 4 == PROTO_CONNECT_REQ_LEN,
 	       "connect req");
+_Static_assert(4 + 4 + 8 + 4 + 4 + 4 + 4 + PROTO_CC_LEN ==
+	       PROTO_SETOPT_FIXED_LEN, "setopt req");
+_Static_assert(4 + 4 == PROTO_OPTS_FIXED_LEN, "opts list");
+_Static_assert(4 + 4 + 8 + 4 + 4 + 4 + 4 + PROTO_CC_LEN ==
+	       PROTO_CONN_OPTS_LEN, "conn opts");
 _Static_assert(4 + 4 == PROTO_IDS_FIXED_LEN, "ids");
 _Static_assert(4 + 4 == CONN_LIST_FIXED_LEN, "conn list");
 _Static_assert(4 + 4 + 2 + 2 + 4 + 4 + 4 == PROTO_CONN_INFO_LEN, "conn info");
@@ -84,6 +89,10 @@ _Static_assert(CONN_LIST_FIXED_LEN + PROTO_MAX_CONNS * PROTO_CONN_INFO_LEN
 	       <= PROTO_MAX_BODY, "conn list fits");
 _Static_assert(PROTO_IDS_FIXED_LEN + PROTO_MAX_CONNS * 4 <= PROTO_MAX_BODY,
 	       "ids fit");
+_Static_assert(PROTO_SETOPT_FIXED_LEN + PROTO_MAX_CONNS * 4 <= PROTO_MAX_BODY,
+	       "setopt req fits");
+_Static_assert(PROTO_OPTS_FIXED_LEN + PROTO_MAX_CONNS * PROTO_CONN_OPTS_LEN
+	       <= PROTO_MAX_BODY, "opts list fits");
 
 /* ---- byte order: the only place where it is converted ---- */
 

@@ -304,7 +304,13 @@ static int connect_timed(int fd, const struct sockaddr *sa, socklen_t len,
 	return -err;
 }
 
-/* One connection: connect, say hello with the token, read the answer. */
+/* The stage of a failed connection whose message names --mss. */
+static const char stage_mss[] = "--mss";
+
+/*
+ * One connection: set its MSS clamp (only possible before connect: the
+ * SYN carries it), connect, say hello with the token, read the answer.
+ */
 static int connect_one(struct conn_table *t,
 		       const struct proto_connect_req *req,
 		       const char **stage)
@@ -321,6 +327,16 @@ static int connect_one(struct conn_table *t,
 		    0);
 	if (fd < 0)
 		return -errno;
+	if (req->mss) {
+		int mss = (int)req->mss;
+
+		if (setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+			       sizeof(mss)) < 0) {
+			*stage = stage_mss;
+			ret = -errno;
+			goto close_fd;
+		}
+	}
 	ret = connect_timed(fd, (struct sockaddr *)&ss, len, tmo);
 	if (ret < 0)
 		goto close_fd;
@@ -353,7 +369,7 @@ close_fd:
 int conn_connect(struct conn_table *t, const struct proto_connect_req *req,
 		 uint32_t *ids, char *err, size_t errlen)
 {
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN] = "?", what[32];
 	const char *stage = "";
 	uint32_t i;
 	int id;
@@ -374,8 +390,12 @@ int conn_connect(struct conn_table *t, const struct proto_connect_req *req,
 undo:
 	inet_ntop(req->family == 4 ? AF_INET : AF_INET6, req->addr, addr,
 		  sizeof(addr));
+	if (stage == stage_mss)
+		snprintf(what, sizeof(what), "--mss %u", req->mss);
+	else
+		snprintf(what, sizeof(what), "%s", stage);
 	snprintf(err, errlen, "data connection %u of %u to %s port %u: %s: %s",
-		 i + 1, req->count, addr, req->port, stage, strerror(-id));
+		 i + 1, req->count, addr, req->port, what, strerror(-id));
 	while (i--)
 		conn_close(t, ids[i]);
 	return id;

@@ -78,9 +78,11 @@ uint64_t conn_expire_pending(struct conn_table *t, uint64_t now_ns);
 
 /*
  * Open req->count connections to another session's acceptor and exchange
- * hellos.  On success the new ids are in ids[] (req->count entries).  On
- * failure every connection this call opened is closed, and err says what
- * failed.  Return 0 or -errno.
+ * hellos; a non-zero req->mss is set (TCP_MAXSEG) on each socket before it
+ * connects, and a refusal is reported as "--mss N: <reason>".  On success
+ * the new ids are in ids[] (req->count entries).  On failure every
+ * connection this call opened is closed, and err says what failed.
+ * Return 0 or -errno.
  */
 int conn_connect(struct conn_table *t, const struct proto_connect_req *req,
 		 uint32_t *ids, char *err, size_t errlen);

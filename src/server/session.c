@@ -13,6 +13,7 @@
 #include "common/fullio.h"
 #include "common/log.h"
 #include "server/session.h"
+#include "server/tcpopt.h"
 #include "server/test_run.h"
 
 #define SESS_POLL_MAX	(3 + CONN_PENDING_MAX)
@@ -87,7 +88,8 @@ static void fill_hello(const struct session *s, struct proto_hello *m)
 	memset(m, 0, sizeof(*m));
 	m->magic = PROTO_MAGIC;
 	m->version = PROTO_VERSION;
-	m->features = PROTO_FEAT_STREAM | PROTO_FEAT_SAMPLES;
+	m->features = PROTO_FEAT_STREAM | PROTO_FEAT_RR | PROTO_FEAT_SAMPLES |
+		      PROTO_FEAT_TCP_OPTS;
 	m->ncpus = s->host.ncpus;
 	m->n_online = s->host.n_online;
 	snprintf(m->kernel, sizeof(m->kernel), "%s", s->host.kernel);
@@ -200,6 +202,29 @@ static int h_conn_info(struct session *s, const struct proto_hdr *h,
 	return ret;
 }
 
+/*
+ * Every id names a connection that is not in a running test: 0.  Else the
+ * request is answered with ERROR ENOENT or EBUSY and -1 returned.
+ */
+static int check_ids(struct session *s, const struct proto_hdr *h,
+		     const uint32_t *ids, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct conn *c = conn_get(&s->conns, ids[i]);
+
+		if (!c || c->in_test) {
+			sess_error(s, h->id, c ? EBUSY : ENOENT,
+				   "connection id %u %s", ids[i],
+				   c ? "is in a running test" :
+				       "does not exist");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int h_conn_close(struct session *s, const struct proto_hdr *h,
 			const uint8_t *b)
 {
@@ -211,17 +236,8 @@ static int h_conn_close(struct session *s, const struct proto_hdr *h,
 	if (proto_dec_ids(b, h->len, &m) < 0)
 		return sess_error(s, h->id, EBADMSG, "malformed CONN_CLOSE");
 	/* All or nothing: check every id before closing any. */
-	for (i = 0; i < m.n; i++) {
-		struct conn *c = conn_get(&s->conns, m.v[i]);
-
-		if (!c || c->in_test) {
-			ret = sess_error(s, h->id, c ? EBUSY : ENOENT,
-					 "connection id %u %s", m.v[i],
-					 c ? "is in a running test" :
-					     "does not exist");
-			goto out;
-		}
-	}
+	if (check_ids(s, h, m.v, m.n) < 0)
+		goto out;
 	for (i = 0; i < m.n; i++)
 		conn_close(&s->conns, m.v[i]);
 	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
@@ -229,6 +245,55 @@ static int h_conn_close(struct session *s, const struct proto_hdr *h,
 	ret = sess_send(s, &w);
 out:
 	proto_ids_free(&m);
+	return ret;
+}
+
+/*
+ * Set the requested TCP options on every listed connection (all checked
+ * first), then reply with what each socket reports back.
+ */
+static int h_conn_setopt(struct session *s, const struct proto_hdr *h,
+			 const uint8_t *b)
+{
+	struct proto_opts_list l = { 0 };
+	struct proto_setopt_req m;
+	char err[PROTO_TEXT_MAX];
+	struct proto_wr w;
+	uint32_t i;
+	int ret = 0, fd;
+
+	if (proto_dec_setopt_req(b, h->len, &m) < 0)
+		return sess_error(s, h->id, EBADMSG, "malformed CONN_SETOPT");
+	if (check_ids(s, h, m.ids, m.n) < 0)
+		goto free_req;
+	l.n = m.n;
+	l.v = calloc(m.n, sizeof(*l.v));
+	if (!l.v) {
+		ret = sess_error(s, h->id, ENOMEM, "out of memory");
+		goto free_req;
+	}
+	for (i = 0; i < m.n; i++) {
+		fd = conn_get(&s->conns, m.ids[i])->fd;
+		l.v[i].id = m.ids[i];
+		ret = tcpopt_apply(fd, &m, err, sizeof(err));
+		if (!ret)
+			ret = tcpopt_read(fd, &l.v[i], err, sizeof(err));
+		if (ret < 0) {
+			ret = sess_error(s, h->id, -ret, "%s (connection %u)",
+					 err, m.ids[i]);
+			goto free_list;
+		}
+	}
+	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
+	if (proto_enc_opts_list(&w, h->id, &l) < 0)
+		ret = sess_error(s, h->id, EIO, "a connection's TCP settings "
+				 "read back cannot be encoded");
+	else
+		ret = sess_send(s, &w);
+free_list:
+	free(l.v);
+free_req:
+	proto_setopt_req_free(&m);
 	return ret;
 }
 
@@ -307,6 +372,7 @@ static int h_test_stop(struct session *s, const struct proto_hdr *h,
 }
 
 #define IDS_MAX	(PROTO_IDS_FIXED_LEN + 4 * PROTO_MAX_CONNS)
+#define SETOPT_MAX (PROTO_SETOPT_FIXED_LEN + 4 * PROTO_MAX_CONNS)
 #define TEST_MAX (PROTO_TEST_FIXED_LEN + PROTO_TEST_FLOW_LEN * PROTO_MAX_CONNS)
 
 static const struct sess_handler handlers[] = {
@@ -323,6 +389,8 @@ static const struct sess_handler handlers[] = {
 	{ PROTO_T_TEST_START, h_test_start,
 	  PROTO_TEST_FIXED_LEN + PROTO_TEST_FLOW_LEN, TEST_MAX },
 	{ PROTO_T_TEST_STOP, h_test_stop, 0, 0 },
+	{ PROTO_T_CONN_SETOPT, h_conn_setopt, PROTO_SETOPT_FIXED_LEN + 4,
+	  SETOPT_MAX },
 };
 
 static const struct sess_handler *handler_of(uint16_t type)

@@ -88,6 +88,8 @@ static void array_bodies(struct proto_wr *w, const uint8_t *b, size_t len)
 	struct proto_test_req t;
 	struct proto_result r;
 	struct proto_sample s;
+	struct proto_setopt_req so;
+	struct proto_opts_list ol;
 
 	proto_wr_init(w, out, sizeof(out));
 	if (!proto_dec_conn_list(b, len, &cl))
@@ -110,6 +112,14 @@ static void array_bodies(struct proto_wr *w, const uint8_t *b, size_t len)
 	if (!proto_dec_sample(b, len, &s))
 		same(w, proto_enc_sample(w, 1, &s), b, len);
 	proto_sample_free(&s);
+	proto_wr_init(w, out, sizeof(out));
+	if (!proto_dec_setopt_req(b, len, &so))
+		same(w, proto_enc_setopt_req(w, 1, &so), b, len);
+	proto_setopt_req_free(&so);
+	proto_wr_init(w, out, sizeof(out));
+	if (!proto_dec_opts_list(b, len, &ol))
+		same(w, proto_enc_opts_list(w, 1, &ol), b, len);
+	proto_opts_list_free(&ol);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -157,7 +167,14 @@ int main(int argc, char **argv)
 				 .kernel = "6.1", .hostname = "h",
 				 .online = { 1 } };
 	struct proto_connect_req c = { .family = 4, .port = 1, .count = 1,
-				       .timeout_ms = 1 };
+				       .timeout_ms = 1, .mss = 1000 };
+	struct proto_setopt_req so = { .n = 2, .which = PROTO_OPT_ALL,
+				       .max_pace = 25000000, .sndbuf = 1,
+				       .rcvbuf = 1, .nodelay = 1, .cc = "bbr",
+				       .ids = ids };
+	struct proto_conn_opts co = { .id = 1, .mss = 1448,
+				      .max_pace = PROTO_PACE_UNLIMITED,
+				      .cc = "cubic" };
 	struct proto_test_req t = { .type = PROTO_TEST_RR, .duration_ms = 1,
 				    .req_size = 1, .resp_size = 1,
 				    .depth = 1, .n = 2, .flows = tf };
@@ -194,6 +211,9 @@ int main(int argc, char **argv)
 	SEED("sample", proto_enc_sample(&w, 1,
 			&(struct proto_sample){ .n = 1, .v = &sf }));
 	SEED("stop", proto_enc_empty(&w, PROTO_T_TEST_STOP, 1, 0));
+	SEED("setopt", proto_enc_setopt_req(&w, 1, &so));
+	SEED("opts_list", proto_enc_opts_list(&w, 1,
+			&(struct proto_opts_list){ .n = 1, .v = &co }));
 	return 0;
 }
 #endif

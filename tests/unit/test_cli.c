@@ -317,6 +317,13 @@ static void test_usage_text(void **state)
 	assert_non_null(strstr(buf, "--connect-timeout SEC"));
 	assert_non_null(strstr(buf, "--json"));
 	assert_non_null(strstr(buf, "-V, --version"));
+	assert_non_null(strstr(buf, "\nTCP settings:\n"));
+	assert_non_null(strstr(buf, "-M, --mss N"));
+	assert_non_null(strstr(buf, "--max-pace RATE"));
+	assert_non_null(strstr(buf, "--tcp-cc NAME"));
+	assert_non_null(strstr(buf, "--sndbuf SIZE"));
+	assert_non_null(strstr(buf, "--rcvbuf SIZE"));
+	assert_non_null(strstr(buf, "--nodelay"));
 	/* Fits a terminal. */
 	for (line = buf; *line;) {
 		size_t n = strcspn(line, "\n");
@@ -496,7 +503,8 @@ static const struct bad_case bad_cases[] = {
 	{ { "-x" }, "unknown option -x" },
 	{ { "-n", "2", "-Z" }, "unknown option -Z" },
 	{ { "--s", "h" },
-	  "ambiguous option --s (could be --src, --src-svc, --src-rx-cpus)" },
+	  "ambiguous option --s (could be --src, --src-svc, --src-rx-cpus, "
+	  "--sndbuf)" },
 	/* request/response */
 	{ { "--depth", "4" },
 	  "option --depth needs a request/response test (-s/--req-size)" },
@@ -527,6 +535,62 @@ static const struct bad_case bad_cases[] = {
 	  "--cpu-min 3 is above --cpu-max 1" },
 	{ { "--placement-attempts", "0" },
 	  "option --placement-attempts: \"0\" is out of range 1..100000" },
+	/* TCP settings */
+	{ { "-M", "87" }, "option -M: \"87\" is not a number 88..65535" },
+	{ { "--mss", "65536" },
+	  "option --mss: \"65536\" is not a number 88..65535" },
+	{ { "-M", "1k" }, "option -M: \"1k\" is not a number 88..65535" },
+	{ { "-M", "-1000" },
+	  "option -M: \"-1000\" is not a number 88..65535" },
+	{ { "--max-pace", "2.5X" },
+	  "option --max-pace: \"2.5X\" is not a rate (bits/s, with k, M or "
+	  "G)" },
+	{ { "--max-pace", "100m" },
+	  "option --max-pace: \"100m\" is not a rate (bits/s, with k, M or "
+	  "G)" },
+	{ { "--max-pace", "1e9" },
+	  "option --max-pace: \"1e9\" is not a rate (bits/s, with k, M or "
+	  "G)" },
+	{ { "--max-pace", "M" },
+	  "option --max-pace: \"M\" is not a rate (bits/s, with k, M or G)" },
+	{ { "--max-pace", "1.2.3G" },
+	  "option --max-pace: \"1.2.3G\" is not a rate (bits/s, with k, M "
+	  "or G)" },
+	{ { "--max-pace", "100MM" },
+	  "option --max-pace: \"100MM\" is not a rate (bits/s, with k, M or "
+	  "G)" },
+	{ { "--max-pace", "inf" },
+	  "option --max-pace: \"inf\" is not a rate (bits/s, with k, M or "
+	  "G)" },
+	{ { "--max-pace", "" },
+	  "option --max-pace: \"\" is not a rate (bits/s, with k, M or G)" },
+	{ { "--max-pace", "0" },
+	  "option --max-pace: \"0\" is out of range 8..10000G bits/s" },
+	{ { "--max-pace", "7" },
+	  "option --max-pace: \"7\" is out of range 8..10000G bits/s" },
+	{ { "--max-pace", "-1M" },
+	  "option --max-pace: \"-1M\" is out of range 8..10000G bits/s" },
+	{ { "--max-pace", "10000.1G" },
+	  "option --max-pace: \"10000.1G\" is out of range 8..10000G bits/s" },
+	{ { "--tcp-cc", "" },
+	  "option --tcp-cc: \"\" is not a congestion control name (1..15 of "
+	  "A-Z a-z 0-9 _ -)" },
+	{ { "--tcp-cc", "b r" },
+	  "option --tcp-cc: \"b r\" is not a congestion control name (1..15 "
+	  "of A-Z a-z 0-9 _ -)" },
+	{ { "--tcp-cc", "abcdefghijklmnop" },
+	  "option --tcp-cc: \"abcdefghijklmnop\" is not a congestion control "
+	  "name (1..15 of A-Z a-z 0-9 _ -)" },
+	{ { "--sndbuf", "0" },
+	  "option --sndbuf: \"0\" is not a size 1..1G (bytes, or K/M/G)" },
+	{ { "--sndbuf", "2G" },
+	  "option --sndbuf: \"2G\" is not a size 1..1G (bytes, or K/M/G)" },
+	{ { "--rcvbuf", "1.5M" },
+	  "option --rcvbuf: \"1.5M\" is not a size 1..1G (bytes, or K/M/G)" },
+	{ { "--rcvbuf", "-1" },
+	  "option --rcvbuf: \"-1\" is not a size 1..1G (bytes, or K/M/G)" },
+	{ { "--nodelay=1" }, "option --nodelay takes no value" },
+	{ { "-M" }, "option -M needs a value" },
 	{ { "--json=1" }, "option --json takes no value" },
 	{ { "--verbose=2" }, "option --verbose takes no value" },
 	{ { "-n" }, "option -n needs a value" },
@@ -597,6 +661,74 @@ static void test_rr_options(void **state)
 	assert_int_equal(c.opts.no_latency, 0);
 }
 
+static void test_tcp_options(void **state)
+{
+	const char *args[MAX_ARGS] = { "-M", "1000", "--max-pace", "200M",
+				       "--tcp-cc", "bbr", "--sndbuf", "1M",
+				       "--rcvbuf", "256K", "--nodelay" };
+	static const struct {
+		const char *rate;
+		uint64_t bytes;
+	} rates[] = {
+		{ "200M", 25000000 },	/* bits/s / 8 */
+		{ "2.5G", 312500000 },
+		{ "100k", 12500 },
+		{ "100K", 12500 },
+		{ "1000000", 125000 },
+		{ ".5M", 62500 },
+		{ "2.", 0 },		/* below 8 bits/s */
+		{ "8", 1 },
+		{ "12", 2 },		/* 1.5 bytes/s, rounded */
+		{ "0.1G", 12500000 },
+		{ "10000G", 1250000000000ull },
+	};
+	const char *one[MAX_ARGS] = { "--max-pace", NULL };
+	const char *none[MAX_ARGS] = { NULL };
+	char err[256];
+	struct cli c;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.mss, 1000);
+	assert_int_equal(c.opts.max_pace, 25000000);
+	assert_string_equal(c.opts.tcp_cc, "bbr");
+	assert_int_equal(c.opts.sndbuf, 1048576);
+	assert_int_equal(c.opts.rcvbuf, 262144);
+	assert_int_equal(c.opts.nodelay, 1);
+
+	for (i = 0; i < ARRAY_SIZE(rates); i++) {
+		one[1] = rates[i].rate;
+		if (!rates[i].bytes) {
+			assert_int_equal(parse_args(&c, one, err, sizeof(err)),
+					 -EINVAL);
+			continue;
+		}
+		assert_int_equal(parse_args(&c, one, err, sizeof(err)), 0);
+		if (c.opts.max_pace != rates[i].bytes)
+			fail_msg("--max-pace %s: %llu bytes/s, want %llu",
+				 rates[i].rate,
+				 (unsigned long long)c.opts.max_pace,
+				 (unsigned long long)rates[i].bytes);
+	}
+
+	/* The long spelling of -M, the extremes, and the defaults. */
+	const char *edge[MAX_ARGS] = { "--mss", "88", "--sndbuf", "1G",
+				       "--tcp-cc", "abcdefghijklmno" };
+
+	assert_int_equal(parse_args(&c, edge, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.mss, 88);
+	assert_int_equal(c.opts.sndbuf, 1u << 30);
+	assert_string_equal(c.opts.tcp_cc, "abcdefghijklmno");
+	assert_int_equal(parse_args(&c, none, err, sizeof(err)), 0);
+	assert_int_equal(c.opts.mss, 0);
+	assert_int_equal(c.opts.max_pace, 0);
+	assert_string_equal(c.opts.tcp_cc, "");
+	assert_int_equal(c.opts.sndbuf, 0);
+	assert_int_equal(c.opts.rcvbuf, 0);
+	assert_int_equal(c.opts.nodelay, 0);
+}
+
 static void test_bad(void **state)
 {
 	const struct bad_case *bc = *state;
@@ -625,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_short_err_buffer),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_rr_options),
+		cmocka_unit_test(test_tcp_options),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
 	char names[ARRAY_SIZE(bad_cases)][320];

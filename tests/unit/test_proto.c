@@ -69,7 +69,7 @@ static const uint8_t g_connect[] = {
 	0xc6, 0x12, 0x00, 0x02, Z8, Z4,	/* 198.18.0.2 */
 	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,	/* token */
 	0x00, 0x00, 0x13, 0x88,	/* timeout 5000 ms */
-	Z4,
+	0x00, 0x00, 0x05, 0xb4,	/* mss 1460 */
 };
 
 static const uint8_t g_conn_list[] = {
@@ -153,6 +153,38 @@ static const uint8_t g_sample[] = {
 	0, 0, 0, 0, 0x3b, 0x9a, 0xca, 0x00, 0, 0, 0, 1, Z4,
 	0, 0, 0, 9, Z4, 0, 0, 0, 0, 0, 0, 0x10, 0x00, Z8,
 };
+static const uint8_t g_setopt[] = {
+	0x00, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+	0x00, 0x00, 0x00, 0x38, Z4,
+	0x00, 0x00, 0x00, 0x02,	/* n */
+	0x00, 0x00, 0x00, 0x1b,	/* which: pace, sndbuf, nodelay, cc */
+	Z4, 0x01, 0x7d, 0x78, 0x40,	/* max_pace 25000000 B/s */
+	0x00, 0x10, 0x00, 0x00,	/* sndbuf 1 MiB */
+	Z4,			/* rcvbuf: not set */
+	0x00, 0x00, 0x00, 0x01,	/* nodelay */
+	Z4,			/* pad */
+	'b', 'b', 'r', 0, Z4, Z8,	/* cc */
+	0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x01, 0x02,	/* ids 3, 258 */
+};
+static const uint8_t g_opts[] = {
+	0x00, 0x0d, 0x00, 0x01, 0x00, 0x00, 0x00, 0x05,
+	0x00, 0x00, 0x00, 0x68, Z4,
+	0x00, 0x00, 0x00, 0x02, Z4,		/* n, pad */
+	0x00, 0x00, 0x00, 0x03,			/* id */
+	0x00, 0x00, 0x03, 0xdc,			/* mss 988 */
+	Z4, 0x01, 0x7d, 0x78, 0x40,		/* max_pace */
+	0x00, 0x20, 0x00, 0x00,			/* sndbuf 2 MiB */
+	0x00, 0x02, 0x00, 0x00,			/* rcvbuf 128 KiB */
+	0x00, 0x00, 0x00, 0x01, Z4,		/* nodelay, pad */
+	'b', 'b', 'r', 0, Z4, Z8,		/* cc */
+	0x00, 0x00, 0x01, 0x02,			/* id 258 */
+	0x00, 0x00, 0x05, 0xa8,			/* mss 1448 */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,	/* no limit */
+	0x00, 0x01, 0x54, 0x00,			/* sndbuf 87040 */
+	0x00, 0x02, 0x00, 0x00,
+	Z4, Z4,					/* nodelay 0, pad */
+	'c', 'u', 'b', 'i', 'c', 0, 0, 0, Z8,	/* cc */
+};
 static const uint8_t g_data_hello[] = {
 	0x4b, 0x50, 0x44, 0x48, 0x00, 0x00, 0x00, 0x2a,
 	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
@@ -173,6 +205,10 @@ _Static_assert(sizeof(g_worker_rep) == PROTO_WORKER_REP_LEN, "worker rep");
 _Static_assert(sizeof(g_sample) == PROTO_SAMPLE_FIXED_LEN +
 	       PROTO_SAMPLE_FLOW_LEN, "sample");
 _Static_assert(sizeof(g_data_hello) == PROTO_DATA_HELLO_LEN, "data hello");
+_Static_assert(sizeof(g_setopt) == 16 + PROTO_SETOPT_FIXED_LEN + 2 * 4,
+	       "setopt");
+_Static_assert(sizeof(g_opts) == 16 + PROTO_OPTS_FIXED_LEN +
+	       2 * PROTO_CONN_OPTS_LEN, "opts list");
 
 /* ---- the structs the golden frames hold ---- */
 
@@ -197,6 +233,7 @@ static const struct proto_connect_req golden_connect = {
 	.addr = { 198, 18, 0, 2 },
 	.token = 0x0123456789abcdefull,
 	.timeout_ms = 5000,
+	.mss = 1460,
 };
 
 static struct proto_conn_info golden_conns[2] = {
@@ -244,6 +281,28 @@ static struct proto_cpu_res golden_cpu_res = {
 static struct proto_worker_res golden_worker_res = {
 	.worker_id = 1, .tid = 12345, .cpu_pinned = -1, .cpu_last = 3,
 	.utime_ns = 1000000000, .stime_ns = 500000000,
+};
+
+static uint32_t golden_setopt_ids[2] = { 3, 258 };
+
+static void golden_setopt(struct proto_setopt_req *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->n = 2;
+	m->which = PROTO_OPT_MAX_PACE | PROTO_OPT_SNDBUF | PROTO_OPT_NODELAY |
+		   PROTO_OPT_CC;
+	m->max_pace = 25000000;
+	m->sndbuf = 1u << 20;
+	m->nodelay = 1;
+	strcpy(m->cc, "bbr");
+	m->ids = golden_setopt_ids;
+}
+
+static struct proto_conn_opts golden_opts[2] = {
+	{ .id = 3, .mss = 988, .max_pace = 25000000, .sndbuf = 2u << 20,
+	  .rcvbuf = 131072, .nodelay = 1, .cc = "bbr" },
+	{ .id = 258, .mss = 1448, .max_pace = PROTO_PACE_UNLIMITED,
+	  .sndbuf = 87040, .rcvbuf = 131072, .nodelay = 0, .cc = "cubic" },
 };
 
 static void golden_result(struct proto_result *m)
@@ -420,6 +479,32 @@ static int dec_worker_rep(const uint8_t *b, size_t len)
 	return proto_dec_worker_rep(b, len, &m);
 }
 
+static int dec_setopt(const uint8_t *b, size_t len)
+{
+	struct proto_setopt_req m;
+	int ret = proto_dec_setopt_req(b, len, &m);
+
+	if (ret) {
+		assert_null(m.ids);
+		assert_int_equal(m.n, 0);
+	}
+	proto_setopt_req_free(&m);
+	return ret;
+}
+
+static int dec_opts(const uint8_t *b, size_t len)
+{
+	struct proto_opts_list m;
+	int ret = proto_dec_opts_list(b, len, &m);
+
+	if (ret) {
+		assert_null(m.v);
+		assert_int_equal(m.n, 0);
+	}
+	proto_opts_list_free(&m);
+	return ret;
+}
+
 static int dec_sample(const uint8_t *b, size_t len)
 {
 	struct proto_sample m;
@@ -473,7 +558,7 @@ static const struct body_case bodies[] = {
 	/* String tails past their NUL and online bits past CPU 71 too. */
 	{ "hello", dec_hello, FRAME(g_hello), { 30, 87, 94, 151, 166, -1 } },
 	{ "connect", dec_connect, FRAME(g_connect),
-	  { 1, 12, 15, 19, 23, 36, 37, 38, 39, -1 } },
+	  { 1, 12, 15, 19, 23, -1 } },
 	{ "conn list", dec_conn_list, FRAME(g_conn_list),
 	  { 4, 7, 28, 31, 52, 55, -1 } },
 	{ "test", dec_test, FRAME(g_test), { 2, 3, 46, 47, 57, 59, 69, 71, -1 } },
@@ -486,6 +571,10 @@ static const struct body_case bodies[] = {
 	{ "worker req", dec_worker_req, BODY(g_worker_req), { 4, 7, -1 } },
 	{ "worker rep", dec_worker_rep, BODY(g_worker_rep), { 12, 15, -1 } },
 	{ "sample", dec_sample, BODY(g_sample), { 12, 15, 20, 23, -1 } },
+	/* The tails of the cc names after their NUL are pads too. */
+	{ "setopt", dec_setopt, FRAME(g_setopt), { 28, 31, 35, 47, -1 } },
+	{ "opts list", dec_opts, FRAME(g_opts),
+	  { 4, 7, 36, 39, 43, 55, 84, 87, 93, 103, -1 } },
 };
 
 /* ---- header ---- */
@@ -562,6 +651,10 @@ static void test_type_names(void **state)
 	assert_string_equal(proto_type_name(PROTO_T_TEST_RESULT),
 			    "TEST_RESULT");
 	assert_string_equal(proto_type_name(PROTO_T_SAMPLE), "SAMPLE");
+	assert_string_equal(proto_type_name(PROTO_T_HIST), "HIST");
+	assert_string_equal(proto_type_name(PROTO_T_CONN_SETOPT),
+			    "CONN_SETOPT");
+	assert_int_equal(PROTO_T_MAX, PROTO_T_CONN_SETOPT);
 	assert_string_equal(proto_type_name(0), "?");
 	assert_string_equal(proto_type_name(PROTO_T_MAX + 1), "?");
 	assert_string_equal(proto_type_name(0xffff), "?");
@@ -621,6 +714,7 @@ static void test_connect_golden(void **state)
 	assert_memory_equal(m.addr, addr, 16);
 	assert_int_equal(m.token, 0x0123456789abcdefull);
 	assert_int_equal(m.timeout_ms, 5000);
+	assert_int_equal(m.mss, 1460);
 }
 
 static void test_conn_list_golden(void **state)
@@ -1172,6 +1266,18 @@ static void test_bad_values_refused(void **state)
 	assert_int_equal(dec_exact(dec_connect, b, cl), -EBADMSG);
 	be32(b + 32, 600000);
 	assert_int_equal(dec_exact(dec_connect, b, cl), 0);
+	/* mss: 0 (the default) or what TCP_MAXSEG takes */
+	static const struct { uint32_t mss; int ret; } mss[] = {
+		{ 0, 0 }, { 1, -EBADMSG }, { PROTO_MSS_MIN - 1, -EBADMSG },
+		{ PROTO_MSS_MIN, 0 }, { PROTO_MSS_MAX, 0 },
+		{ PROTO_MSS_MAX + 1, -EBADMSG }, { UINT32_MAX, -EBADMSG },
+	};
+	for (size_t i = 0; i < sizeof(mss) / sizeof(mss[0]); i++) {
+		be32(b + 36, mss[i].mss);
+		if (dec_exact(dec_connect, b, cl) != mss[i].ret)
+			fail_msg("connect mss %u: expected %d", mss[i].mss,
+				 mss[i].ret);
+	}
 
 	/* conn info: rx_cpu below -1 or past the last CPU */
 	assert_int_equal(dec_patched(dec_conn_list, FRAME(g_conn_list), 47,
@@ -1367,10 +1473,11 @@ static void test_failed_decode_is_zeroed(void **state)
 	assert_int_equal(h.kernel[0], '\0');
 
 	memcpy(b, g_connect + 16, 40);
-	b[39] = 1;
+	b[1] = 1;				/* pad */
 	assert_int_equal(proto_dec_connect_req(b, 40, &c), -EBADMSG);
 	assert_int_equal(c.count, 0);
 	assert_int_equal(c.token, 0);
+	assert_int_equal(c.mss, 0);
 }
 
 static void test_free_is_idempotent(void **state)
@@ -1498,6 +1605,11 @@ static void test_enc_refuses_invalid(void **state)
 	c = golden_connect;
 	c.timeout_ms = 0;
 	EXPECT_EINVAL(proto_enc_connect_req(&w, 1, &c));
+	c = golden_connect;
+	c.mss = PROTO_MSS_MIN - 1;
+	EXPECT_EINVAL(proto_enc_connect_req(&w, 1, &c));
+	c.mss = PROTO_MSS_MAX + 1;
+	EXPECT_EINVAL(proto_enc_connect_req(&w, 1, &c));
 
 	memcpy(ci, golden_conns, sizeof(ci));
 	EXPECT_EINVAL(proto_enc_conn_list(&w, PROTO_T_LISTEN, 1, &cl));
@@ -1585,6 +1697,268 @@ static void test_enc_refuses_invalid(void **state)
 	assert_int_equal(w.len, 32);
 }
 
+/* ---- CONN_SETOPT ---- */
+
+static void test_setopt_golden(void **state)
+{
+	struct proto_opts_list in = { .n = 2, .v = golden_opts }, lm;
+	struct proto_setopt_req q, m;
+	struct proto_wr w;
+
+	golden_setopt(&q);
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_setopt_req(&w, 5, &q), 0);
+	assert_frame(&w, g_setopt, sizeof(g_setopt));
+	assert_int_equal(proto_dec_setopt_req(FRAME(g_setopt), &m), 0);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.which, 0x1b);
+	assert_int_equal(m.max_pace, 25000000);
+	assert_int_equal(m.sndbuf, 1u << 20);
+	assert_int_equal(m.rcvbuf, 0);
+	assert_int_equal(m.nodelay, 1);
+	assert_string_equal(m.cc, "bbr");
+	assert_int_equal(m.ids[0], 3);
+	assert_int_equal(m.ids[1], 258);
+	proto_setopt_req_free(&m);
+
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_opts_list(&w, 5, &in), 0);
+	assert_frame(&w, g_opts, sizeof(g_opts));
+	assert_int_equal(proto_dec_opts_list(FRAME(g_opts), &lm), 0);
+	assert_int_equal(lm.n, 2);
+	/* Every field has its own value, so a swap would show. */
+	assert_memory_equal(lm.v, golden_opts, sizeof(golden_opts));
+	assert_int_equal(lm.v[1].max_pace, UINT64_MAX);
+	assert_string_equal(lm.v[1].cc, "cubic");
+	proto_opts_list_free(&lm);
+	proto_opts_list_free(&lm);
+
+	/* which 0: only read back; every option field 0. */
+	memset(&q, 0, sizeof(q));
+	q.n = 1;
+	q.ids = golden_setopt_ids;
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_setopt_req(&w, 6, &q), 0);
+	assert_int_equal(w.len, 16 + PROTO_SETOPT_FIXED_LEN + 4);
+	assert_int_equal(proto_dec_setopt_req(wbuf + 16, w.len - 16, &m), 0);
+	assert_int_equal(m.which, 0);
+	assert_string_equal(m.cc, "");
+	proto_setopt_req_free(&m);
+}
+
+static void test_cc_name_ok(void **state)
+{
+	char full[PROTO_CC_LEN];
+
+	assert_true(proto_cc_name_ok("bbr"));
+	assert_true(proto_cc_name_ok("Z-9_a"));
+	assert_true(proto_cc_name_ok("abcdefghijklmno"));	/* 15 */
+	assert_false(proto_cc_name_ok(""));
+	assert_false(proto_cc_name_ok("b br"));
+	assert_false(proto_cc_name_ok("bbr.2"));
+	assert_false(proto_cc_name_ok("bbr\n"));
+	assert_false(proto_cc_name_ok("\xc3\xa9t\xc3\xa9"));
+	memset(full, 'a', sizeof(full));	/* 16 bytes, no NUL */
+	assert_false(proto_cc_name_ok(full));
+}
+
+/* Patch a u32 (or the cc field) of the setopt body and decode it. */
+static int setopt_patched(size_t off, uint32_t v)
+{
+	uint8_t b[sizeof(g_setopt) - 16];
+
+	memcpy(b, g_setopt + 16, sizeof(b));
+	be32(b + off, v);
+	return dec_exact(dec_setopt, b, sizeof(b));
+}
+
+static int setopt_cc(uint32_t which, const char *cc, size_t cc_len)
+{
+	uint8_t b[sizeof(g_setopt) - 16];
+
+	memcpy(b, g_setopt + 16, sizeof(b));
+	be32(b + 4, which);
+	memset(b + 32, 0, PROTO_CC_LEN);
+	memcpy(b + 32, cc, cc_len);
+	return dec_exact(dec_setopt, b, sizeof(b));
+}
+
+static int opts_patched(size_t off, uint32_t v)
+{
+	uint8_t b[sizeof(g_opts) - 16];
+
+	memcpy(b, g_opts + 16, sizeof(b));
+	be32(b + off, v);
+	return dec_exact(dec_opts, b, sizeof(b));
+}
+
+static void test_setopt_values(void **state)
+{
+	static const struct {
+		size_t off;
+		uint32_t v;
+		int ret;
+	} cases[] = {
+		{ 4, 0x20, -EBADMSG },			/* unknown bit */
+		{ 4, 0x8000001b, -EBADMSG },
+		{ 4, 0x1a, -EBADMSG },		/* pace not asked, but set */
+		{ 8, 1, 0 },			/* max_pace over 2^32 */
+		{ 12, 0, -EBADMSG },		/* max_pace 0 */
+		{ 16, 0, -EBADMSG },			/* sndbuf 0, bit set */
+		{ 16, PROTO_MAX_SOCKBUF, 0 },
+		{ 16, PROTO_MAX_SOCKBUF + 1, -EBADMSG },
+		{ 20, 1, -EBADMSG },			/* rcvbuf, bit clear */
+		{ 24, 0, 0 },				/* nodelay off */
+		{ 24, 2, -EBADMSG },
+		{ 40, 1, -EBADMSG },			/* cc tail */
+	};
+	uint8_t b[sizeof(g_setopt) - 16];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = setopt_patched(cases[i].off, cases[i].v);
+
+		if (ret != cases[i].ret)
+			fail_msg("case %zu: %d, expected %d", i, ret,
+				 cases[i].ret);
+	}
+	assert_int_equal(setopt_patched(48, UINT32_MAX), 0);	/* an id */
+	/* The rate is a u64: 0 is refused, 2^64 - 1 is a rate too. */
+	memcpy(b, g_setopt + 16, sizeof(b));
+	memset(b + 8, 0, 8);
+	assert_int_equal(dec_exact(dec_setopt, b, sizeof(b)), -EBADMSG);
+	memset(b + 8, 0xff, 8);
+	assert_int_equal(dec_exact(dec_setopt, b, sizeof(b)), 0);
+
+	/* Nothing to set: every option field must then be 0. */
+	assert_int_equal(setopt_cc(0x0b, "", 0), 0);	/* bit 4 clear */
+	assert_int_equal(setopt_cc(0x0b, "bbr", 3), -EBADMSG);
+	assert_int_equal(setopt_cc(0x1b, "", 0), -EBADMSG);
+	assert_int_equal(setopt_cc(0x1b, "bb r", 4), -EBADMSG);
+	assert_int_equal(setopt_cc(0x1b, "bbr.", 4), -EBADMSG);
+	assert_int_equal(setopt_cc(0x1b, "abcdefghijklmno", 15), 0);
+	assert_int_equal(setopt_cc(0x1b, "abcdefghijklmnop", 16), -EBADMSG);
+	assert_int_equal(setopt_cc(0x1b, "bbr\0x", 5), -EBADMSG);
+
+	/* Reply: nodelay 0/1, a non-empty valid cc. */
+	assert_int_equal(opts_patched(8 + 24, 2), -EBADMSG);
+	assert_int_equal(opts_patched(8 + 32, 0), -EBADMSG);	/* cc "" */
+	assert_int_equal(opts_patched(8 + 32, 0x62622062), -EBADMSG);
+	assert_int_equal(opts_patched(8 + 4, 0), 0);		/* any mss */
+	assert_int_equal(opts_patched(8 + 16, UINT32_MAX), 0);
+	assert_int_equal(opts_patched(0, 3), -EBADMSG);	/* n vs length */
+	assert_int_equal(opts_patched(0, 1), -EBADMSG);
+	assert_int_equal(setopt_patched(0, 3), -EBADMSG);
+	assert_int_equal(setopt_patched(0, 1), -EBADMSG);
+}
+
+static void test_setopt_limits(void **state)
+{
+	const uint32_t over = PROTO_MAX_CONNS + 1;
+	struct proto_setopt_req q, qm;
+	struct proto_opts_list l = { .n = PROTO_MAX_CONNS }, lm;
+	struct proto_wr w;
+	size_t len;
+	uint8_t *b;
+	uint32_t i;
+
+	/* Requests: 1 .. 4096 ids. */
+	b = counted(PROTO_SETOPT_FIXED_LEN, over, 4, 0, &len);
+	assert_int_equal(dec_setopt(b, len), -EBADMSG);
+	be32(b, PROTO_MAX_CONNS);
+	assert_int_equal(dec_setopt(b, len - 4), 0);
+	free(b);
+	b = counted(PROTO_SETOPT_FIXED_LEN, 0, 4, 0, &len);
+	assert_int_equal(dec_setopt(b, len), -EBADMSG);
+	free(b);
+
+	/* Replies: up to 4096 valid entries, not one more. */
+	b = counted(PROTO_OPTS_FIXED_LEN, over, PROTO_CONN_OPTS_LEN, 0, &len);
+	for (i = 0; i < over; i++)
+		b[PROTO_OPTS_FIXED_LEN + i * PROTO_CONN_OPTS_LEN + 32] = 'x';
+	assert_int_equal(dec_opts(b, len), -EBADMSG);
+	be32(b, PROTO_MAX_CONNS);
+	assert_int_equal(dec_opts(b, len - PROTO_CONN_OPTS_LEN), 0);
+	free(b);
+	b = counted(PROTO_OPTS_FIXED_LEN, 0, PROTO_CONN_OPTS_LEN, 0, &len);
+	assert_int_equal(dec_opts(b, len), 0);		/* empty list */
+	free(b);
+
+	/* Round trips of the largest of both. */
+	golden_setopt(&q);
+	q.n = PROTO_MAX_CONNS;
+	q.ids = calloc(q.n, sizeof(*q.ids));
+	l.v = calloc(l.n, sizeof(*l.v));
+	assert_non_null(q.ids);
+	assert_non_null(l.v);
+	for (i = 0; i < PROTO_MAX_CONNS; i++) {
+		q.ids[i] = UINT32_MAX - i;
+		l.v[i] = golden_opts[i % 2];
+		l.v[i].id = i;
+	}
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_setopt_req(&w, 1, &q), 0);
+	assert_int_equal(proto_dec_setopt_req(wbuf + 16, w.len - 16, &qm), 0);
+	assert_memory_equal(qm.ids, q.ids, q.n * sizeof(*q.ids));
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_opts_list(&w, 1, &l), 0);
+	assert_int_equal(proto_dec_opts_list(wbuf + 16, w.len - 16, &lm), 0);
+	assert_memory_equal(lm.v, l.v, l.n * sizeof(*l.v));
+	proto_setopt_req_free(&qm);
+	proto_setopt_req_free(&qm);
+	proto_opts_list_free(&lm);
+	free(q.ids);
+	free(l.v);
+}
+
+static void test_setopt_enc_refuses_invalid(void **state)
+{
+	struct proto_conn_opts o[2];
+	struct proto_opts_list l = { .n = 2, .v = o };
+	struct proto_setopt_req q;
+	struct proto_wr w;
+
+#define SETOPT_EINVAL(change) do {					\
+	golden_setopt(&q);						\
+	change;								\
+	EXPECT_EINVAL(proto_enc_setopt_req(&w, 1, &q));			\
+} while (0)
+	SETOPT_EINVAL(q.n = 0);
+	SETOPT_EINVAL(q.n = PROTO_MAX_CONNS + 1);	/* never read past */
+	SETOPT_EINVAL(q.ids = NULL);
+	SETOPT_EINVAL(q.which |= 0x100);
+	SETOPT_EINVAL(q.max_pace = 0);
+	SETOPT_EINVAL(q.which &= ~PROTO_OPT_MAX_PACE);	/* rate still set */
+	SETOPT_EINVAL(q.sndbuf = PROTO_MAX_SOCKBUF + 1);
+	SETOPT_EINVAL(q.rcvbuf = 1);			/* bit clear */
+	SETOPT_EINVAL(q.nodelay = 2);
+	SETOPT_EINVAL(q.cc[0] = '\0');
+	SETOPT_EINVAL(strcpy(q.cc, "b/r"));
+	SETOPT_EINVAL(memset(q.cc, 'a', sizeof(q.cc)));
+	SETOPT_EINVAL(q.which &= ~PROTO_OPT_CC);	/* name still set */
+#undef SETOPT_EINVAL
+
+	memcpy(o, golden_opts, sizeof(o));
+	o[1].nodelay = 2;
+	EXPECT_EINVAL(proto_enc_opts_list(&w, 1, &l));
+	memcpy(o, golden_opts, sizeof(o));
+	o[0].cc[0] = '\0';
+	EXPECT_EINVAL(proto_enc_opts_list(&w, 1, &l));
+	memcpy(o, golden_opts, sizeof(o));
+	l.n = PROTO_MAX_CONNS + 1;
+	EXPECT_EINVAL(proto_enc_opts_list(&w, 1, &l));
+	l.n = 1;
+	l.v = NULL;
+	EXPECT_EINVAL(proto_enc_opts_list(&w, 1, &l));
+
+	/* Garbage after the NUL of a name is not sent. */
+	golden_setopt(&q);
+	memcpy(q.cc, "bbr\0zzzzzzzzzzz", sizeof(q.cc));
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_setopt_req(&w, 5, &q), 0);
+	assert_frame(&w, g_setopt, sizeof(g_setopt));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1614,6 +1988,11 @@ int main(void)
 		cmocka_unit_test(test_free_is_idempotent),
 		cmocka_unit_test(test_enc_nospc),
 		cmocka_unit_test(test_enc_refuses_invalid),
+		cmocka_unit_test(test_setopt_golden),
+		cmocka_unit_test(test_cc_name_ok),
+		cmocka_unit_test(test_setopt_values),
+		cmocka_unit_test(test_setopt_limits),
+		cmocka_unit_test(test_setopt_enc_refuses_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

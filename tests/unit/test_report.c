@@ -88,7 +88,10 @@ static void make_report(struct kperf_report *r)
 				  .rttvar_us = 10, .delivered_ce = 0,
 				  .snd_wnd = 3145728, .snd_cwnd = 342,
 				  .bytes_acked = BIG_BYTES,
-				  .bytes_received = 1 } },
+				  .bytes_received = 1 },
+			 .settings = { .mss = 988, .max_pacing_rate = 25000000,
+				       .sndbuf = 2097152, .rcvbuf = 131072,
+				       .nodelay = 1, .tcp_cc = "bbr" } },
 		.dst = { .rx_cpu = 4, .rx_cpu_end = 4, .napi_id = 8194,
 			 .worker_cpu = -1, .worker_cpu_ran = 5,
 			 .worker_tid = 2001, .port = 18400, .tx_bytes = 0,
@@ -96,18 +99,30 @@ static void make_report(struct kperf_report *r)
 			 .tcp = { .rtt_us = 31, .rttvar_us = 6,
 				  .snd_wnd = 65535, .snd_cwnd = 10,
 				  .bytes_acked = 1,
-				  .bytes_received = BIG_BYTES } },
+				  .bytes_received = BIG_BYTES },
+			 .settings = { .mss = 1448,
+				       .max_pacing_rate = KPERF_PACE_UNLIMITED,
+				       .sndbuf = 87040, .rcvbuf = 2097152,
+				       .nodelay = 0, .tcp_cc = "bbr" } },
 		.throughput_gbps = 9.25,
 	};
 	flows[1] = (struct kperf_flow){
 		.id = 1,
 		.src = { .rx_cpu = 3, .rx_cpu_end = 3, .worker_cpu = 3,
 			 .worker_cpu_ran = 3, .worker_tid = 1002, .port = 40001,
-			 .tx_bytes = 5800000000ull, .xfer_s = 5.0 },
+			 .tx_bytes = 5800000000ull, .xfer_s = 5.0,
+			 .settings = { .mss = 1448,
+				       .max_pacing_rate = KPERF_PACE_UNLIMITED,
+				       .sndbuf = 16384, .rcvbuf = 131072,
+				       .tcp_cc = "cubic" } },
 		/* The kernel moved the flow's RX processing from 3 to 5. */
 		.dst = { .rx_cpu = 3, .rx_cpu_end = 5, .worker_cpu = 5,
 			 .worker_cpu_ran = 5, .worker_tid = 2002, .port = 18401,
-			 .rx_bytes = 5800000000ull, .xfer_s = 5.0 },
+			 .rx_bytes = 5800000000ull, .xfer_s = 5.0,
+			 .settings = { .mss = 1448,
+				       .max_pacing_rate = KPERF_PACE_UNLIMITED,
+				       .sndbuf = 16384, .rcvbuf = 131072,
+				       .tcp_cc = "cubic" } },
 		.throughput_gbps = 9.25,
 	};
 
@@ -336,6 +351,20 @@ static void test_json_values(void **state)
 	assert_num(root, "flows.1.dst.rx_cpu", 3);
 	assert_num(root, "flows.1.dst.rx_cpu_end", 5);
 	assert_num(root, "flows.1.dst.worker_cpu", 5);
+	/* TCP settings as read back; unlimited pacing is null. */
+	assert_num(root, "flows.0.src.settings.mss", 988);
+	assert_num(root, "flows.0.src.settings.max_pacing_rate", 25000000);
+	assert_string_equal(str(root, "flows.0.src.settings.tcp_cc"), "bbr");
+	assert_num(root, "flows.0.src.settings.sndbuf", 2097152);
+	assert_num(root, "flows.0.src.settings.rcvbuf", 131072);
+	assert_true(cJSON_IsTrue(get(root, "flows.0.src.settings.nodelay")));
+	assert_true(cJSON_IsNull(get(root,
+				      "flows.0.dst.settings.max_pacing_rate")));
+	assert_true(cJSON_IsFalse(get(root, "flows.0.dst.settings.nodelay")));
+	assert_num(root, "flows.0.dst.settings.rcvbuf", 2097152);
+	assert_string_equal(str(root, "flows.1.dst.settings.tcp_cc"),
+			    "cubic");
+	assert_num(root, "flows.1.dst.settings.mss", 1448);
 
 	assert_int_equal(cJSON_GetArraySize(get(root, "cpu.src")), 2);
 	assert_int_equal(cJSON_GetArraySize(get(root, "cpu.dst")), 2);
@@ -902,6 +931,19 @@ static void test_text(void **state)
 	assert_non_null(strstr(text, "\n   0  src        3      1      52"
 				     "         10     0    3145728     342\n"));
 	assert_non_null(strstr(text, "\n   0  dst        0      0      31"));
+	/* TCP settings, one row per end; pacing in Mbit/s, "-" if none. */
+	assert_non_null(strstr(text, "\nflow  end    mss  pace Mbit/s  cc    "
+				     "               sndbuf      rcvbuf  "
+				     "nodelay\n"));
+	assert_non_null(strstr(text, "\n   0  src    988          200  bbr   "
+				     "              2097152      131072  "
+				     "on\n"));
+	assert_non_null(strstr(text, "\n   0  dst   1448            -  bbr   "
+				     "                87040     2097152  "
+				     "off\n"));
+	assert_non_null(strstr(text, "\n   1  dst   1448            -  cubic "
+				     "                16384      131072  "
+				     "off\n"));
 	/* CPU tables: one row per CPU, and who ran there. */
 	assert_non_null(strstr(text, "on src (hosta), 5.01 s, kperf workers "
 				     "4.50 CPU s"));
