@@ -1,0 +1,103 @@
+"""kperf's numbers against an independent source (issue 7's accuracy
+suite).  While a stream test runs, the harness samples /proc/stat and the
+sending worker thread's /proc schedstat (its CPU time in ns) every 10 ms.
+The span in which that worker is busy is the harness's own view of the
+measured window: its length must match kperf's duration within 1%, and the
+per-CPU use kperf reports must match /proc/stat over that span within 5
+percentage points.  Byte counts against TCP_INFO are checked in
+test_stream.py and test_rr.py; a paced rate against the set rate in
+test_tcp_settings.py."""
+
+import os
+import time
+
+import lab as lablib
+
+lablib.require_lab()
+
+SAMPLE_S = 0.010
+TEST_S = 5.0
+
+
+def proc_stat():
+    """{cpu: (idle ticks, total ticks)} from /proc/stat."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if not line.startswith("cpu") or line.startswith("cpu "):
+                continue
+            name, *vals = line.split()
+            v = [int(x) for x in vals[:8]]
+            # user nice system idle iowait irq softirq steal
+            out[int(name[3:])] = (v[3] + v[4], sum(v))
+    return out
+
+
+def schedstat_ns(pid, tid):
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+            return int(f.read().split()[0])
+    except OSError:
+        return None
+
+
+def run_sampled(lab):
+    """Run a stream test; return (report, samples) where samples are
+    (t, proc_stat, worker cpu ns) every 10 ms while the test runs."""
+    a, b = lab.hosts
+    _, popen = lab.kperf_start("--src", a.addr, "--dst", b.addr, "--json",
+                               "-t", str(TEST_S))
+    worker = None
+    samples = []
+    deadline = time.monotonic() + TEST_S + 30
+    while popen.poll() is None and time.monotonic() < deadline:
+        if worker is None:
+            ws = a.workers()
+            if ws:
+                tid, (pid, _) = next(iter(ws.items()))
+                worker = (pid, tid)
+        ns = schedstat_ns(*worker) if worker else None
+        samples.append((time.monotonic(), proc_stat(), ns))
+        time.sleep(SAMPLE_S)
+    r = lab.kperf_finish(popen)
+    assert r.rc == 0, r
+    assert worker is not None, "never saw the source's worker thread"
+    return r.json, samples
+
+
+def busy_span(samples):
+    """Indexes (first, last) of the samples that bracket the span in which
+    the sending worker used more than a tenth of a CPU: it works all the
+    time it sends (sharing its CPU at worst), and is idle before and
+    after."""
+    busy = []
+    for i in range(1, len(samples)):
+        t0, _, c0 = samples[i - 1]
+        t1, _, c1 = samples[i]
+        if c0 is not None and c1 is not None and \
+           (c1 - c0) / 1e9 / (t1 - t0) > 0.1:
+            busy.append(i)
+    assert busy, "the worker never ran"
+    return busy[0] - 1, busy[-1]
+
+
+def test_duration_and_cpu_match_the_kernel(lab):
+    doc, samples = run_sampled(lab)
+    first, last = busy_span(samples)
+    span = samples[last][0] - samples[first][0]
+    dur = doc["test"]["duration_s"]
+    # Each end of the span is known to one sampling period.
+    assert abs(span - dur) <= 0.01 * dur + 2 * SAMPLE_S, (span, dur)
+
+    a, b = samples[first][1], samples[last][1]
+    for side in ("src", "dst"):
+        for row in doc["cpu"][side]:
+            c = row["cpu"]
+            d_idle = b[c][0] - a[c][0]
+            d_total = b[c][1] - a[c][1]
+            assert d_total > 0
+            harness_busy = 100.0 * (1 - d_idle / d_total)
+            kperf_busy = 100.0 - row["idle"] - row["iowait"]
+            assert abs(harness_busy - kperf_busy) <= 5.0, \
+                "%s CPU %d: kperf says %.1f%% busy, /proc/stat %.1f%%" % (
+                    side, c, kperf_busy, harness_busy)
