@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client/cli_tcp.h"
+#include "client/cli_val.h"
 
 const char cli_tcp_usage[] =
 "TCP settings:\n"
@@ -29,65 +30,6 @@ void cli_tcp_init(struct cli_tcp *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int bad(char *err, size_t errlen, const char *opt, const char *val,
-	       const char *what)
-{
-	snprintf(err, errlen, "option %s: \"%.64s\" %s", opt, val, what);
-	return -EINVAL;
-}
-
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Whole number min..max, strictly: digits only. */
-static int num(const char *opt, const char *val, unsigned long min,
-	       unsigned long max, unsigned int *out, char *err, size_t errlen)
-{
-	char what[64], *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	snprintf(what, sizeof(what), "is not a number %lu..%lu", min, max);
-	if (!is_digit(val[0]) || *end || errno || v < min || v > max)
-		return bad(err, errlen, opt, val, what);
-	*out = (unsigned int)v;
-	return 0;
-}
-
-/* Bytes with an optional K/M/G suffix (powers of 1024), 1..max. */
-static int size(const char *opt, const char *val, unsigned int max,
-		unsigned int *out, char *err, size_t errlen)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (*end && !end[1]) {
-		switch (*end | 0x20) {
-		case 'k':
-			mul = 1ull << 10;
-			end++;
-			break;
-		case 'm':
-			mul = 1ull << 20;
-			end++;
-			break;
-		case 'g':
-			mul = 1ull << 30;
-			end++;
-			break;
-		}
-	}
-	if (!is_digit(val[0]) || *end || errno || !v || v > max / mul)
-		return bad(err, errlen, opt, val,
-			   "is not a size 1..1G (bytes, or K/M/G)");
-	*out = (unsigned int)(v * mul);
-	return 0;
-}
 
 /*
  * "100M", "2.5G", "800k", "1000000": a plain decimal (no sign, exponent,
@@ -108,7 +50,7 @@ static bool rate_bits(const char *val, double *bits)
 	if (n >= sizeof(num))
 		return false;
 	for (i = 0; i < n; i++) {
-		if (is_digit(val[i]))
+		if (cli_val_digit(val[i]))
 			digits = true;
 		else if (val[i] == '.' && !dot)
 			dot = true;
@@ -132,10 +74,10 @@ static int max_pace(const char *opt, const char *val, uint64_t *out,
 	if (val[0] == '-' && rate_bits(val + 1, &bits))
 		bits = -1;
 	else if (!rate_bits(val, &bits))
-		return bad(err, errlen, opt, val,
+		return cli_val_err(err, errlen, opt, val,
 			   "is not a rate (bits/s, with k, M or G)");
 	if (!(bits >= CLI_PACE_MIN_BITS) || !(bits <= CLI_PACE_MAX_BITS))
-		return bad(err, errlen, opt, val,
+		return cli_val_err(err, errlen, opt, val,
 			   "is out of range 8..10000G bits/s");
 	*out = (uint64_t)llround(bits / 8);
 	return 0;
@@ -150,7 +92,7 @@ static int cc_name(const char *opt, const char *val, char *out,
 	if (!n || n >= KPERF_TCP_CC_LEN ||
 	    strspn(val, "abcdefghijklmnopqrstuvwxyz"
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
-		return bad(err, errlen, opt, val,
+		return cli_val_err(err, errlen, opt, val,
 			   "is not a congestion control name (1..15 of "
 			   "A-Z a-z 0-9 _ -)");
 	memcpy(out, val, n + 1);
@@ -162,17 +104,17 @@ int cli_tcp_opt(struct cli_tcp *t, int id, const char *opt, const char *val,
 {
 	switch (id) {
 	case 'M':
-		return num(opt, val, KPERF_MSS_MIN, KPERF_MSS_MAX, &t->mss,
+		return cli_val_uint(opt, val, KPERF_MSS_MIN, KPERF_MSS_MAX, &t->mss,
 			   err, errlen);
 	case OPT_MAX_PACE:
 		return max_pace(opt, val, &t->max_pace, err, errlen);
 	case OPT_TCP_CC:
 		return cc_name(opt, val, t->tcp_cc, err, errlen);
 	case OPT_SNDBUF:
-		return size(opt, val, KPERF_MAX_SOCKBUF, &t->sndbuf, err,
+		return cli_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->sndbuf, err,
 			    errlen);
 	case OPT_RCVBUF:
-		return size(opt, val, KPERF_MAX_SOCKBUF, &t->rcvbuf, err,
+		return cli_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->rcvbuf, err,
 			    errlen);
 	case OPT_NODELAY:
 		t->nodelay = 1;

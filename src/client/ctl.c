@@ -15,6 +15,7 @@
 #include "client/ctl.h"
 #include "common/fullio.h"
 #include "common/hostinfo.h"
+#include "common/sockutil.h"
 
 int ctl_fail(struct ctl *c, int err, const char *fmt, ...)
 {
@@ -26,28 +27,6 @@ int ctl_fail(struct ctl *c, int err, const char *fmt, ...)
 	va_end(ap);
 	snprintf(c->err, c->errlen, "%s %s: %s", c->role, c->host, msg);
 	return err;
-}
-
-static int connect_timed(int fd, const struct addrinfo *ai, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	socklen_t len = sizeof(int);
-	int ret, soerr = 0;
-
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		return -errno;
-	do
-		ret = poll(&pfd, 1, timeout_ms);
-	while (ret < 0 && errno == EINTR);
-	if (ret == 0)
-		return -ETIMEDOUT;
-	if (ret < 0)
-		return -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		return -errno;
-	return -soerr;
 }
 
 static int ctl_connect(struct ctl *c, int timeout_ms)
@@ -68,7 +47,8 @@ static int ctl_connect(struct ctl *c, int timeout_ms)
 			ret = -errno;
 			continue;
 		}
-		ret = connect_timed(fd, ai, timeout_ms);
+		ret = sock_connect_timed(fd, ai->ai_addr, ai->ai_addrlen,
+					 timeout_ms);
 		if (!ret) {
 			memcpy(&c->peer, ai->ai_addr, ai->ai_addrlen);
 			c->fd = fd;

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/fullio.h"
 #include "common/log.h"
+#include "common/sockutil.h"
 #include "server/conn.h"
 
 int conn_table_init(struct conn_table *t)
@@ -281,29 +282,6 @@ static socklen_t req_sockaddr(const struct proto_connect_req *req,
 	return sizeof(*a6);
 }
 
-static int connect_timed(int fd, const struct sockaddr *sa, socklen_t len,
-			 int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int err = 0, ret;
-	socklen_t elen = sizeof(err);
-
-	if (connect(fd, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		return -errno;
-	do
-		ret = poll(&pfd, 1, timeout_ms);
-	while (ret < 0 && errno == EINTR);
-	if (ret == 0)
-		return -ETIMEDOUT;
-	if (ret < 0)
-		return -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		return -errno;
-	return -err;
-}
-
 /* The stage of a failed connection whose message names --mss. */
 static const char stage_mss[] = "--mss";
 
@@ -337,7 +315,7 @@ static int connect_one(struct conn_table *t,
 			goto close_fd;
 		}
 	}
-	ret = connect_timed(fd, (struct sockaddr *)&ss, len, tmo);
+	ret = sock_connect_timed(fd, (struct sockaddr *)&ss, len, tmo);
 	if (ret < 0)
 		goto close_fd;
 	id = conn_adopt(t, fd, 0);

@@ -509,7 +509,7 @@ static const struct bad_case bad_cases[] = {
 	{ { "--depth", "4" },
 	  "option --depth needs a request/response test (-s/--req-size)" },
 	{ { "-s", "0" },
-	  "option -s: \"0\" is not a size 1..67108864 (bytes, or K/M)" },
+	  "option -s: \"0\" is not a size 1..64M (bytes, or K/M/G)" },
 	{ { "-s", "1", "--depth", "0" },
 	  "option --depth: \"0\" is not a number 1..1024" },
 	{ { "-s", "1", "--resp-delay-us", "x" },
