@@ -85,22 +85,33 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 	return ret;
 }
 
-/* One worker per distinct CPU; flows on the same CPU share it. */
+/*
+ * One worker per CPU that flows are pinned to, shared by the flows on it;
+ * unpinned flows share a pool of floating workers, one per online CPU of
+ * the host (a thread per flow would only add context switches).
+ */
 static int spawn_workers(struct run *r, struct side *s)
 {
+	unsigned int pool = s->ctl.hello.n_online ? s->ctl.hello.n_online : 1;
+	unsigned int i, j, n_floating = 0;
+	uint32_t *floating, id;
 	struct proto_worker_req q;
 	struct proto_hdr h;
 	struct proto_wr w;
-	unsigned int i, j;
-	uint32_t id;
-	int ret;
+	int ret = 0;
 
+	floating = calloc(pool, sizeof(*floating));
+	if (!floating)
+		return -ENOMEM;
 	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < i; j++)
-			if (s->worker_cpu[j] == s->worker_cpu[i] &&
-			    s->worker_cpu[i] >= 0)
+		if (s->worker_cpu[i] < 0 && n_floating >= pool) {
+			s->worker_of[i] = floating[n_floating++ % pool];
+			continue;
+		}
+		for (j = 0; j < i && s->worker_cpu[i] >= 0; j++)
+			if (s->worker_cpu[j] == s->worker_cpu[i])
 				break;
-		if (j < i) {
+		if (s->worker_cpu[i] >= 0 && j < i) {
 			s->worker_of[i] = s->worker_of[j];
 			continue;
 		}
@@ -109,19 +120,26 @@ static int spawn_workers(struct run *r, struct side *s)
 		proto_enc_worker_req(&w, id, &q);
 		ret = ctl_call(&s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
 		if (ret < 0)
-			return ret;
+			break;
 		if (proto_dec_worker_rep(s->ctl.rx, h.len,
-					 &s->workers[s->n_workers]) < 0)
-			return ctl_fail(&s->ctl, -EBADMSG,
-					"malformed WORKER_SPAWN reply");
-		if (q.cpu >= 0 && s->workers[s->n_workers].cpu != q.cpu)
-			return ctl_fail(&s->ctl, -EIO, "worker asked for CPU "
-					"%d reports CPU %d", q.cpu,
-					s->workers[s->n_workers].cpu);
+					 &s->workers[s->n_workers]) < 0) {
+			ret = ctl_fail(&s->ctl, -EBADMSG,
+				       "malformed WORKER_SPAWN reply");
+			break;
+		}
+		if (q.cpu >= 0 && s->workers[s->n_workers].cpu != q.cpu) {
+			ret = ctl_fail(&s->ctl, -EIO, "worker asked for CPU "
+				       "%d reports CPU %d", q.cpu,
+				       s->workers[s->n_workers].cpu);
+			break;
+		}
 		s->worker_of[i] = s->workers[s->n_workers].worker_id;
+		if (q.cpu < 0)
+			floating[n_floating++] = s->worker_of[i];
 		s->n_workers++;
 	}
-	return 0;
+	free(floating);
+	return ret;
 }
 
 static int start_side(struct run *r, struct side *s, uint8_t role)

@@ -152,3 +152,19 @@ def test_rx_cpus_restricts_placement(lab):
     assert r.rc == 0, r
     for f in r.json["flows"]:
         assert f["src"]["rx_cpu"] == 1 and f["dst"]["rx_cpu"] == 1, f
+
+
+def test_no_pin_shares_a_pool_of_workers(lab):
+    """Unpinned flows share one floating worker per online CPU; a thread
+    per flow would only add context switches."""
+    ncpu = len(lablib.online_cpus())
+    n = 2 * ncpu + 1
+    r = lab.stream("-t", "0.5", "-n", n, "--no-pin", "--allow-shared-cpus",
+                   "--json", timeout=60)
+    assert r.rc == 0, r
+    for side in ("src", "dst"):
+        tids = {f[side]["worker_tid"] for f in r.json["flows"]}
+        assert len(tids) == ncpu, (side, tids)
+        assert len(r.json["hosts"][side]["workers"]) == ncpu
+    for f in r.json["flows"]:
+        assert f["src"]["tx_bytes"] == f["dst"]["rx_bytes"] > 0, f
