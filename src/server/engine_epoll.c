@@ -55,16 +55,36 @@ static int ep_unwatch(struct io_engine *e, int fd)
 	return ep_ctl(e, EPOLL_CTL_DEL, NULL, fd, 0);
 }
 
-/* epoll_pwait2: a nanosecond timeout, for response delays. */
-static int ep_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
-		   void *arg)
+/* Kernels before 5.11 (and valgrind 3.19) lack epoll_pwait2. */
+static int no_pwait2;
+
+/*
+ * epoll_pwait2 for a nanosecond timeout (response delays); else
+ * epoll_wait with the timeout rounded up to a millisecond.
+ */
+static int ep_epoll(struct io_engine *e, int64_t timeout_ns)
 {
 	struct timespec ts = { .tv_sec = timeout_ns / 1000000000,
 			       .tv_nsec = timeout_ns % 1000000000 };
+	int n;
+
+	if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
+		n = epoll_pwait2(e->fd, e->evs, IO_BATCH,
+				 timeout_ns < 0 ? NULL : &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
+	}
+	return epoll_wait(e->fd, e->evs, IO_BATCH, timeout_ns < 0 ? -1 :
+			  (int)((timeout_ns + 999999) / 1000000));
+}
+
+static int ep_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
+		   void *arg)
+{
 	int n, i;
 
-	n = epoll_pwait2(e->fd, e->evs, IO_BATCH, timeout_ns < 0 ? NULL : &ts,
-			 NULL);
+	n = ep_epoll(e, timeout_ns);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (i = 0; i < n; i++)
