@@ -21,6 +21,8 @@
 #define DRAIN_POLL_MS		2
 #define ACK_TIMEOUT_MS		3000
 #define CPU_SAMPLE_MS		10	/* where unpinned workers run */
+/* Buffers a client may have one session touch: a test asking more fails. */
+#define TEST_BUF_MAX		(1ull << 30)
 
 enum test_state { TS_WARMUP, TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
 
@@ -182,12 +184,17 @@ static int arm_rr_flow(struct test *t, struct flow *f)
 	return 0;
 }
 
+/* One buffer per worker; RR reads what is there, so at least 64 KiB. */
+static size_t buf_len(const struct test *t)
+{
+	return max_sz(max_sz(t->params.read_size, t->params.write_size),
+		      max_sz(max_sz(t->params.req_size, t->params.resp_size),
+			     65536));
+}
+
 static int test_arm_workers(struct test *t)
 {
-	/* RR reads what is there at once, so never less than 64 KiB. */
-	size_t len = max_sz(max_sz(t->params.read_size, t->params.write_size),
-			    max_sz(max_sz(t->params.req_size,
-					  t->params.resp_size), 65536));
+	size_t len = buf_len(t);
 	unsigned int i, j;
 	int ret;
 
@@ -306,6 +313,13 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	ret = test_bind(s, t, err, errlen);
 	if (ret < 0)
 		goto fail;
+	if ((uint64_t)buf_len(t) * t->n_tws > TEST_BUF_MAX) {
+		snprintf(err, errlen, "%u workers with %zu-byte buffers exceed "
+			 "this session's limit of %llu MiB", t->n_tws,
+			 buf_len(t), TEST_BUF_MAX >> 20);
+		ret = -ENOMEM;
+		goto fail;
+	}
 	ret = test_arm_workers(t);
 	if (ret < 0)
 		goto fail_msg;

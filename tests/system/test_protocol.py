@@ -927,3 +927,25 @@ def test_data_port_garbage(server):
     c.expect_error(T_CONN_INFO, ids_body(0), errno.ENOENT,
                    "connection id 0 does not exist")
     c.close()
+
+
+def test_test_start_buffer_limit(server):
+    """A client cannot make a session touch more than 1 GiB of buffers:
+    17 workers with 64 MiB buffers are refused before anything is mapped,
+    and kperfd keeps serving."""
+    dst, src = Ctl(server), Ctl(server)
+    dst.hello()
+    src.hello()
+    port, token = dst.listen()
+    conns = decode_conn_list(src.call(T_CONNECT, connect_body(port, token,
+                                                              17)),
+                             T_CONNECT)
+    workers = [spawn_worker(src) for _ in range(17)]
+    big = {"read_size": 64 << 20, "write_size": 64 << 20,
+           "duration_ms": 100}
+    flows = [(c["id"], w, 1) for c, w in zip(conns, workers)]
+    src.expect_error(T_TEST_START, start_body(**big, flows=flows),
+                     errno.ENOMEM, "17 workers", "limit of 1024 MiB")
+    assert_serving(server)
+    src.close()
+    dst.close()
