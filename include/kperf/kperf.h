@@ -52,6 +52,11 @@ enum kperf_pin_policy {
 	KPERF_PIN_NONE,		/* not pinned */
 };
 
+/* Data paths (see docs/datapath.md): engine per end, modes per direction. */
+enum kperf_engine { KPERF_ENGINE_EPOLL, KPERF_ENGINE_IO_URING };
+enum kperf_rx_mode { KPERF_RX_COPY, KPERF_RX_TRUNC, KPERF_RX_ZEROCOPY };
+enum kperf_tx_mode { KPERF_TX_COPY, KPERF_TX_ZEROCOPY };
+
 struct kperf_pin {
 	enum kperf_pin_policy policy;
 	int offset;		/* KPERF_PIN_OFFSET */
@@ -94,6 +99,16 @@ struct kperf_opts {
 	unsigned int sndbuf, rcvbuf;
 	int nodelay;				/* set TCP_NODELAY */
 	char tcp_cc[KPERF_TCP_CC_LEN];
+	/*
+	 * Data path: the I/O engine of each end; how every receiving end
+	 * reads (copy, MSG_TRUNC, TCP_ZEROCOPY_RECEIVE) and every sending end
+	 * writes (copy, MSG_ZEROCOPY); validate the payload (-1: default,
+	 * on unless rx_mode is KPERF_RX_TRUNC).
+	 */
+	enum kperf_engine engine_src, engine_dst;
+	enum kperf_rx_mode rx_mode;
+	enum kperf_tx_mode tx_mode;
+	int validate;
 	/* Called for each interval sample when interval_ms > 0. */
 	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
 			  const double *gbps);

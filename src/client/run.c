@@ -38,6 +38,7 @@ void kperf_opts_init(struct kperf_opts *o)
 	o->write_size = 128 * 1024;
 	o->connect_timeout_ms = 5000;
 	o->placement_attempts = KPERF_ATTEMPTS_DEFAULT;
+	o->validate = -1;
 }
 
 /* The TCP settings are within what CONNECT and CONN_SETOPT carry. */
