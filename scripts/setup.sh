@@ -10,6 +10,7 @@ PACKAGES=(
 	python3 python3-pytest					# system tests
 	iproute2 procps iputils-ping				# test lab
 	iperf3 iperf sockperf					# peers (bench/)
+	qemu-system-x86 busybox-static				# VM lab (tests/vm)
 	valgrind
 )
 

@@ -6,12 +6,15 @@
 #   4. system tests (tests/system, pytest) on build/, then on build-asan/:
 #      real kperfd and kperf across network namespaces; they need root and
 #      skip without it.
+#   5. VM tests (tests/vm, pytest) on build/: kperf in a qemu guest running
+#      Debian's kernel (kTLS); they skip when the lab cannot run.
 # Every stage runs even when an earlier one failed (except what needs a
 # build that failed); the exit code is non-zero when any stage failed.
 #
 # Environment: PYTEST_ARGS (extra pytest arguments, e.g. "-k stream -x"),
 # KPERF_SOAK_RUNS (default 200; KPERF_SOAK_RUNS_ASAN, default 50, on
-# build-asan/), SYSTEM_TIMEOUT (seconds per system-test run, default 600).
+# build-asan/), SYSTEM_TIMEOUT (seconds per system-test run, default 600),
+# VM_TIMEOUT (seconds for the VM tests, default 240).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +99,19 @@ system_tests() {	# system_tests BUILD_DIR
 	return "$rc"
 }
 
+vm_tests() {	# vm_tests BUILD_DIR: tests/vm, one qemu boot (TCG) per module
+	local rc log="$logdir/vm-$1.log"
+	KPERF_BUILD="$KPERF_ROOT/$1" KPERF_REQUIRE_BINARIES=1 \
+	PYTHONDONTWRITEBYTECODE=1 \
+		timeout -s INT -k 30 "${VM_TIMEOUT:-240}" \
+		/usr/bin/python3 -m pytest -p no:cacheprovider -v -ra \
+		tests/vm 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_pytest "$log"
+	[ "$rc" -eq 5 ] && echo "test.sh: pytest collected no test" >&2
+	return "$rc"
+}
+
 if ! stage "setup (packages)" bash "$KPERF_ROOT/scripts/setup.sh"; then
 	summary
 	exit 1
@@ -124,6 +140,11 @@ if [ $built -eq 1 ]; then
 	stage "system tests (build/)" system_tests build
 else
 	results+=("SKIPPED system tests (build/ failed)")
+fi
+if [ $built -eq 1 ]; then
+	stage "VM tests (build/)" vm_tests build
+else
+	results+=("SKIPPED VM tests (build/ failed)")
 fi
 # The same tests on the sanitizer build (a report in a kperfd log or on
 # kperf's stderr fails the test), with a shorter soak.

@@ -57,6 +57,37 @@ enum kperf_engine { KPERF_ENGINE_EPOLL, KPERF_ENGINE_IO_URING };
 enum kperf_rx_mode { KPERF_RX_COPY, KPERF_RX_TRUNC, KPERF_RX_ZEROCOPY };
 enum kperf_tx_mode { KPERF_TX_COPY, KPERF_TX_ZEROCOPY };
 
+/*
+ * Kernel TLS on the data connections (struct kperf_opts.tls, also in the
+ * report).  The zero value is TLS off, and TLS 1.3 with AES-GCM-128 once
+ * a direction is on.  tx encrypts what the source sends, rx what the
+ * destination sends back (RR responses).  nopad sets
+ * TLS_RX_EXPECT_NO_PAD on every receiving end (TLS 1.3 only).  The keys
+ * are random per connection and direction, made by the client and sent
+ * over the unencrypted control connection: they serve the benchmark,
+ * not secrecy.
+ */
+enum kperf_tls_version { KPERF_TLS_1_3, KPERF_TLS_1_2 };
+enum kperf_tls_cipher {
+	KPERF_TLS_AES_GCM_128,
+	KPERF_TLS_AES_GCM_256,
+	KPERF_TLS_CHACHA20_POLY1305,
+};
+
+struct kperf_tls {
+	int tx, rx;
+	enum kperf_tls_version version;
+	enum kperf_tls_cipher cipher;
+	int nopad;
+};
+
+/* One counter of /proc/net/tls_stat: after the test minus before. */
+#define KPERF_TLS_STAT_NAME_LEN	32
+struct kperf_tls_stat {
+	char name[KPERF_TLS_STAT_NAME_LEN];	/* the kernel's, e.g. TlsTxSw */
+	int64_t delta;		/* TlsCurr* are gauges: may be negative */
+};
+
 struct kperf_pin {
 	enum kperf_pin_policy policy;
 	int offset;		/* KPERF_PIN_OFFSET */
@@ -109,6 +140,8 @@ struct kperf_opts {
 	enum kperf_rx_mode rx_mode;
 	enum kperf_tx_mode tx_mode;
 	int validate;
+	/* Kernel TLS; refused with KPERF_RX_ZEROCOPY, _TRUNC, TX_ZEROCOPY. */
+	struct kperf_tls tls;
 	/* Called for each interval sample when interval_ms > 0. */
 	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
 			  const double *gbps);
@@ -134,6 +167,21 @@ struct kperf_settings {
 	char tcp_cc[KPERF_TCP_CC_LEN];	/* TCP_CONGESTION */
 };
 
+/*
+ * What the data path did on one end of a flow, over the whole test
+ * (warm-up included).  first_bad_offset is the stream offset of the first
+ * byte that differed from the pattern, -1 when none did.
+ */
+struct kperf_xfer {
+	uint64_t checked;		/* bytes received and validated */
+	uint64_t mismatches;		/* of those, bytes that differed */
+	int64_t first_bad_offset;
+	uint64_t zc_sends;		/* MSG_ZEROCOPY sends completed */
+	uint64_t zc_copied;		/* of those, the kernel copied */
+	uint64_t zrx_mapped;		/* TCP_ZEROCOPY_RECEIVE: mapped */
+	uint64_t zrx_copied;		/* bytes it had to copy */
+};
+
 /* One end of a flow. */
 struct kperf_flow_end {
 	int rx_cpu;		/* SO_INCOMING_CPU when placed */
@@ -147,6 +195,7 @@ struct kperf_flow_end {
 	double xfer_s;		/* first to last byte on this end */
 	struct kperf_tcp tcp;
 	struct kperf_settings settings;
+	struct kperf_xfer xfer;
 };
 
 /* Latency of transactions, microseconds, from merged histograms. */
@@ -202,6 +251,9 @@ struct kperf_host {
 	double cpu_us_per_transaction;	/* rr: worker CPU per transaction */
 	unsigned int n_workers;
 	struct kperf_worker *workers;
+	/* With TLS: /proc/net/tls_stat deltas over the test; else NULL. */
+	unsigned int n_tls_stat;
+	struct kperf_tls_stat *tls_stat;
 };
 
 /* One interval sample (-i): throughput over [t_s - interval, t_s]. */
@@ -219,6 +271,14 @@ struct kperf_placement {
 	unsigned int connections_discarded;
 };
 
+/* The data path the test ran with (from kperf_opts). */
+struct kperf_data_path {
+	enum kperf_engine engine_src, engine_dst;
+	enum kperf_rx_mode rx_mode;
+	enum kperf_tx_mode tx_mode;
+	int validate;			/* receivers checked every byte */
+};
+
 struct kperf_report {
 	enum kperf_test_type type;
 	double duration_s;
@@ -232,6 +292,9 @@ struct kperf_report {
 	struct kperf_placement placement;
 	unsigned int n_samples;
 	struct kperf_sample *samples;
+	struct kperf_data_path data_path;
+	uint64_t mismatches;		/* all flows, both ends */
+	struct kperf_tls tls;		/* as run; TLS off: all zero */
 };
 
 void kperf_opts_init(struct kperf_opts *o);

@@ -58,6 +58,8 @@ static const struct option long_opts[] = {
 	CLI_PLACE_LONG_OPTS,
 	CLI_RR_LONG_OPTS,
 	CLI_TCP_LONG_OPTS,
+	CLI_DATA_LONG_OPTS,
+	CLI_TLS_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -348,6 +350,8 @@ static void cli_defaults(struct cli *c)
 	cli_place_init(&c->place);
 	cli_rr_init(&c->rr);
 	cli_tcp_init(&c->tcp);
+	cli_data_init(&c->data);
+	cli_tls_init(&c->tls);
 }
 
 /*
@@ -496,6 +500,16 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 						  err, errlen);
 				break;
 			}
+			if (ch >= CLI_TLS_FIRST && ch <= CLI_TLS_LAST) {
+				ret = cli_tls_opt(&c->tls, ch, a.opt, optarg,
+						  err, errlen);
+				break;
+			}
+			if (ch >= CLI_DATA_FIRST && ch <= CLI_DATA_LAST) {
+				ret = cli_data_opt(&c->data, ch, a.opt, optarg,
+						   err, errlen);
+				break;
+			}
 			if (ch >= CLI_PLACE_FIRST && ch <= CLI_PLACE_LAST) {
 				ret = cli_place_opt(&c->place, &c->opts, ch,
 						    a.opt, optarg, err,
@@ -524,6 +538,11 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err,
 		ret = cli_rr_finish(&c->rr, &c->opts, c->json, err, errlen);
 	if (!ret)
 		ret = cli_tcp_finish(&c->tcp, &c->opts, err, errlen);
+	if (!ret)
+		ret = cli_data_finish(&c->data, &c->opts, err, errlen);
+	/* After the data path: TLS refuses the paths that bypass it. */
+	if (!ret)
+		ret = cli_tls_finish(&c->tls, &c->opts, err, errlen);
 	if (ret)
 		return ret;
 	c->opts.verbose = c->verbose;
@@ -554,7 +573,7 @@ void cli_usage(FILE *f)
 "  -n, --num-connections N   parallel flows, 1..%u (default 1)\n"
 "      --read-size SIZE      bytes per read, 1..%s (default %s)\n"
 "      --write-size SIZE     bytes per write, 1..%s (default %s)\n"
-"%s%s%s"
+"%s%s%s%s%s"
 "Output:\n"
 "  -i, --interval SEC        print the throughput every SEC while the test\n"
 "                            runs, 0.01..test time (default 0: off)\n"
@@ -570,7 +589,8 @@ void cli_usage(FILE *f)
 		CLI_HOST_DEFAULT, CLI_HOST_DEFAULT, KPERF_SVC_DEFAULT,
 		CLI_CONNECT_TIMEOUT_DEFAULT_MS / 1000.0,
 		CLI_TIME_DEFAULT_MS / 1000.0, KPERF_MAX_CONNS, max_io, def_io,
-		max_io, def_io, cli_rr_usage, cli_place_usage, cli_tcp_usage);
+		max_io, def_io, cli_rr_usage, cli_place_usage, cli_tcp_usage,
+		cli_data_usage, cli_tls_usage);
 }
 
 void cli_version(FILE *f)

@@ -29,6 +29,8 @@
 #include "client/cli_place.h"
 #include "client/cli_rr.h"
 #include "client/cli_tcp.h"
+#include "client/cli_data.h"
+#include "client/cli_tls.h"
 
 /* Limits of the options given in seconds, in milliseconds. */
 #define CLI_TIME_MIN_MS			100u
@@ -49,6 +51,8 @@ struct cli {
 	struct cli_place place;	/* placement options, see cli_place.h */
 	struct cli_rr rr;	/* RR and timing options, see cli_rr.h */
 	struct cli_tcp tcp;	/* TCP settings, see cli_tcp.h */
+	struct cli_data data;	/* data path, see cli_data.h */
+	struct cli_tls tls;	/* kernel TLS, see cli_tls.h */
 };
 
 /*

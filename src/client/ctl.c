@@ -72,7 +72,8 @@ static int ctl_hello(struct ctl *c, int timeout_ms)
 				 .version = PROTO_VERSION,
 				 .features = PROTO_FEAT_STREAM | PROTO_FEAT_RR |
 					     PROTO_FEAT_SAMPLES |
-					     PROTO_FEAT_TCP_OPTS };
+					     PROTO_FEAT_TCP_OPTS |
+					     PROTO_FEAT_DATAPATH };
 	struct hostinfo hi;
 	struct proto_hdr h;
 	struct proto_wr w;

@@ -30,6 +30,7 @@ int main(int argc, char **argv)
 	char err[512];
 	struct cli c;
 	int ret;
+	unsigned long long mismatches;
 
 	/*
 	 * A control peer that goes away must surface as EPIPE on that socket
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 		ret = report_json(stdout, r, c.rr.json_hist);
 	else if (!(ret = report_text(stdout, r, c.quiet)) && c.rr.time_stats)
 		ret = report_hist_text(stdout, r);
+	mismatches = r->mismatches;
 	kperf_report_free(r);
 	/* A full disk or a closed pipe loses the result: say so. */
 	if (!ret && fflush(stdout))
@@ -70,6 +72,11 @@ int main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "kperf: cannot write the report: %s\n",
 			strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	if (mismatches) {
+		fprintf(stderr, "kperf: payload validation failed: %llu bytes "
+			"received differ from what was sent\n", mismatches);
 		return EXIT_FAILURE;
 	}
 	return EXIT_SUCCESS;

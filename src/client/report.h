@@ -71,4 +71,9 @@ int report_sample(FILE *f, double t_s, unsigned int n_flows,
 /* "stream", "rr", or NULL for a type this build does not know. */
 const char *report_type_name(enum kperf_test_type type);
 
+/* "epoll", "io_uring"; "copy", "msg_trunc", "zerocopy"; "copy", "zerocopy". */
+const char *report_engine_name(enum kperf_engine e);
+const char *report_rx_mode_name(enum kperf_rx_mode m);
+const char *report_tx_mode_name(enum kperf_tx_mode m);
+
 #endif /* KPERF_REPORT_H */

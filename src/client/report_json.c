@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "client/report.h"
+#include "client/tls.h"
 
 static int add_num(cJSON *o, const char *name, double v)
 {
@@ -86,6 +87,53 @@ static int add_workers(cJSON *host, const struct kperf_host *h)
 	return 0;
 }
 
+/*
+ * "tls_stat": with kernel TLS, the deltas of /proc/net/tls_stat over the
+ * test, one member per counter as the kernel names it; null without TLS.
+ */
+static int add_tls_stat(cJSON *host, const struct kperf_host *h)
+{
+	char name[KPERF_TLS_STAT_NAME_LEN + 1];
+	unsigned int i;
+	cJSON *o;
+
+	if (!h->tls_stat)
+		return !cJSON_AddNullToObject(host, "tls_stat");
+	o = cJSON_AddObjectToObject(host, "tls_stat");
+	if (!o)
+		return -ENOMEM;
+	for (i = 0; i < h->n_tls_stat; i++) {
+		const struct kperf_tls_stat *c = &h->tls_stat[i];
+		size_t n = strnlen(c->name, sizeof(c->name));
+
+		memcpy(name, c->name, n);
+		name[n] = '\0';
+		if (add_num(o, name, (double)c->delta))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* "tls": the options of the run; version and cipher null when off. */
+static int add_tls(cJSON *test, const struct kperf_tls *t)
+{
+	int on = t->tx || t->rx;
+	const char *ver = on ? tls_version_name(t->version) : NULL;
+	const char *cipher = on ? tls_cipher_name(t->cipher) : NULL;
+	cJSON *o = cJSON_AddObjectToObject(test, "tls");
+
+	if (!o || !cJSON_AddBoolToObject(o, "enabled", on) ||
+	    (ver ? !cJSON_AddStringToObject(o, "version", ver) :
+		   !cJSON_AddNullToObject(o, "version")) ||
+	    (cipher ? !cJSON_AddStringToObject(o, "cipher", cipher) :
+		      !cJSON_AddNullToObject(o, "cipher")) ||
+	    !cJSON_AddBoolToObject(o, "tx", t->tx) ||
+	    !cJSON_AddBoolToObject(o, "rx", t->rx) ||
+	    !cJSON_AddBoolToObject(o, "nopad", t->nopad))
+		return -ENOMEM;
+	return 0;
+}
+
 static int add_host(cJSON *hosts, const char *name,
 		    const struct kperf_host *h)
 {
@@ -99,7 +147,7 @@ static int add_host(cJSON *hosts, const char *name,
 	    add_num(o, "worker_cpu_s", h->worker_cpu_s) ||
 	    add_cost(o, "cpu_s_per_gb", h->cpu_s_per_gb) ||
 	    add_cost(o, "cpu_us_per_transaction", h->cpu_us_per_transaction) ||
-	    add_workers(o, h))
+	    add_workers(o, h) || add_tls_stat(o, h))
 		return -ENOMEM;
 	return 0;
 }
@@ -140,6 +188,45 @@ static int add_settings(cJSON *end, const struct kperf_settings *st)
 	return 0;
 }
 
+/* Payload validation and zero-copy counters of one end. */
+static int add_xfer(cJSON *end, const struct kperf_xfer *x)
+{
+	cJSON *v = cJSON_AddObjectToObject(end, "validate"), *z;
+
+	if (!v || add_num(v, "checked", (double)x->checked) ||
+	    add_num(v, "mismatches", (double)x->mismatches) ||
+	    (x->first_bad_offset < 0 ?
+		     !cJSON_AddNullToObject(v, "first_bad_offset") :
+		     add_num(v, "first_bad_offset",
+			     (double)x->first_bad_offset)))
+		return -ENOMEM;
+	z = cJSON_AddObjectToObject(end, "zerocopy");
+	if (!z || add_num(z, "sends", (double)x->zc_sends) ||
+	    add_num(z, "sends_copied", (double)x->zc_copied) ||
+	    add_num(z, "rx_mapped", (double)x->zrx_mapped) ||
+	    add_num(z, "rx_copied", (double)x->zrx_copied))
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_data_path(cJSON *test, const struct kperf_data_path *d)
+{
+	cJSON *o = cJSON_AddObjectToObject(test, "data_path");
+
+	if (!o ||
+	    !cJSON_AddStringToObject(o, "engine_src",
+				     report_engine_name(d->engine_src)) ||
+	    !cJSON_AddStringToObject(o, "engine_dst",
+				     report_engine_name(d->engine_dst)) ||
+	    !cJSON_AddStringToObject(o, "rx_mode",
+				     report_rx_mode_name(d->rx_mode)) ||
+	    !cJSON_AddStringToObject(o, "tx_mode",
+				     report_tx_mode_name(d->tx_mode)) ||
+	    !cJSON_AddBoolToObject(o, "validate", d->validate))
+		return -ENOMEM;
+	return 0;
+}
+
 static int add_end(cJSON *flow, const char *name,
 		   const struct kperf_flow_end *e)
 {
@@ -154,7 +241,8 @@ static int add_end(cJSON *flow, const char *name,
 	    add_num(o, "port", e->port) ||
 	    add_num(o, "tx_bytes", (double)e->tx_bytes) ||
 	    add_num(o, "rx_bytes", (double)e->rx_bytes) ||
-	    add_num(o, "xfer_s", e->xfer_s) || add_tcp(o, &e->tcp))
+	    add_num(o, "xfer_s", e->xfer_s) || add_tcp(o, &e->tcp) ||
+	    add_xfer(o, &e->xfer))
 		return -ENOMEM;
 	return add_settings(o, &e->settings);
 }
@@ -326,7 +414,10 @@ static cJSON *build(const struct kperf_report *r, int with_hist)
 	    (type ? !cJSON_AddStringToObject(o, "type", type) :
 		    !cJSON_AddNullToObject(o, "type")) ||
 	    add_num(o, "duration_s", r->duration_s) ||
-	    add_num(o, "n_flows", r->n_flows) || add_placement(o, r))
+	    add_num(o, "n_flows", r->n_flows) || add_placement(o, r) ||
+	    add_data_path(o, &r->data_path))
+		goto err_free_root;
+	if (add_tls(o, &r->tls))
 		goto err_free_root;
 
 	o = cJSON_AddObjectToObject(root, "hosts");
@@ -342,6 +433,7 @@ static cJSON *build(const struct kperf_report *r, int with_hist)
 
 	o = cJSON_AddObjectToObject(root, "totals");
 	if (!o || add_num(o, "throughput_gbps", r->total_gbps) ||
+	    add_num(o, "mismatches", (double)r->mismatches) ||
 	    (r->type == KPERF_RR && add_rr(o, &r->total_rr)))
 		goto err_free_root;
 

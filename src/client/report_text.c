@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "client/report.h"
+#include "client/tls.h"
 #include "common/hist.h"
 
 /* Width of the per-CPU "flows" column before it is cut with "...". */
@@ -38,6 +39,22 @@ const char *report_type_name(enum kperf_test_type type)
 		return "rr";
 	}
 	return NULL;
+}
+
+const char *report_engine_name(enum kperf_engine e)
+{
+	return e == KPERF_ENGINE_IO_URING ? "io_uring" : "epoll";
+}
+
+const char *report_rx_mode_name(enum kperf_rx_mode m)
+{
+	return m == KPERF_RX_TRUNC ? "msg_trunc" :
+	       m == KPERF_RX_ZEROCOPY ? "zerocopy" : "copy";
+}
+
+const char *report_tx_mode_name(enum kperf_tx_mode m)
+{
+	return m == KPERF_TX_ZEROCOPY ? "zerocopy" : "copy";
 }
 
 /*
@@ -98,6 +115,12 @@ static void print_header(FILE *f, const struct kperf_report *r)
 			r->placement.attempts == 1 ? "" : "s",
 			r->placement.connections_opened,
 			r->placement.connections_discarded);
+	fprintf(f, "data path: %s (src) / %s (dst), receive %s, send %s, "
+		"validation %s\n", report_engine_name(r->data_path.engine_src),
+		report_engine_name(r->data_path.engine_dst),
+		report_rx_mode_name(r->data_path.rx_mode),
+		report_tx_mode_name(r->data_path.tx_mode),
+		r->data_path.validate ? "on" : "off");
 }
 
 static void print_end_cpus(FILE *f, const struct kperf_flow_end *e)
@@ -422,6 +445,103 @@ static void print_notes(FILE *f, const struct kperf_report *r)
 	}
 }
 
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* Validation and zero-copy, per end, where the test used them. */
+static void print_data(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_data_path *d = &r->data_path;
+	const struct kperf_flow_end *e;
+	unsigned int i, end;
+	uint64_t checked = 0;
+
+	for (i = 0; i < r->n_flows; i++) {
+		for (end = 0; end < 2; end++) {
+			const char *name = end ? "dst" : "src";
+
+			e = end ? &r->flows[i].dst : &r->flows[i].src;
+			checked += e->xfer.checked;
+			if (e->xfer.mismatches)
+				fprintf(f, "error: on %s, flow %u: %llu of "
+					"%llu bytes differ from what was "
+					"sent, the first at stream offset "
+					"%lld\n", name, r->flows[i].id,
+					(unsigned long long)e->xfer.mismatches,
+					(unsigned long long)e->xfer.checked,
+					(long long)e->xfer.first_bad_offset);
+			if (d->tx_mode == KPERF_TX_ZEROCOPY &&
+			    e->xfer.zc_sends)
+				fprintf(f, "zerocopy: on %s, flow %u: %llu "
+					"sends, %llu (%.1f%%) copied by the "
+					"kernel after all\n", name,
+					r->flows[i].id,
+					(unsigned long long)e->xfer.zc_sends,
+					(unsigned long long)e->xfer.zc_copied,
+					share(e->xfer.zc_copied,
+					      e->xfer.zc_sends));
+			if (d->rx_mode == KPERF_RX_ZEROCOPY &&
+			    e->xfer.zrx_mapped + e->xfer.zrx_copied)
+				fprintf(f, "zerocopy-rx: on %s, flow %u: "
+					"%.1f%% of %llu bytes mapped, the "
+					"rest copied\n", name, r->flows[i].id,
+					share(e->xfer.zrx_mapped,
+					      e->xfer.zrx_mapped +
+					      e->xfer.zrx_copied),
+					(unsigned long long)(e->xfer.zrx_mapped +
+							     e->xfer.zrx_copied));
+		}
+	}
+	if (d->validate)
+		fprintf(f, "validation: %llu bytes checked, %llu differ\n",
+			(unsigned long long)checked,
+			(unsigned long long)r->mismatches);
+}
+
+/*
+ * Kernel TLS: what ran, then one line per host with the counters of
+ * /proc/net/tls_stat that moved during the test (TlsDecryptError always).
+ */
+static void print_tls_host(FILE *f, const char *end,
+			   const struct kperf_host *h)
+{
+	char name[sizeof(h->hostname)], cn[KPERF_TLS_STAT_NAME_LEN];
+	unsigned int i, shown = 0;
+
+	fprintf(f, "tls_stat on %s (%s):", end, CLEAN(name, h->hostname));
+	for (i = 0; h->tls_stat && i < h->n_tls_stat; i++) {
+		const struct kperf_tls_stat *c = &h->tls_stat[i];
+
+		CLEAN(cn, c->name);
+		if (!c->delta && strcmp(cn, "TlsDecryptError"))
+			continue;
+		fprintf(f, "%s %s %+lld", shown++ ? "," : "", cn,
+			(long long)c->delta);
+	}
+	fprintf(f, "%s\n", !h->tls_stat ? " not read" :
+			   !h->n_tls_stat ? " none (no /proc/net/tls_stat)" :
+					    "");
+}
+
+static void print_tls(FILE *f, const struct kperf_report *r)
+{
+	const struct kperf_tls *t = &r->tls;
+	const char *ver = tls_version_name(t->version);
+	const char *cipher = tls_cipher_name(t->cipher);
+
+	if (!t->tx && !t->rx)
+		return;
+	fprintf(f, "\nkernel TLS %s, %s: %s%s\n", ver ? ver : "?",
+		cipher ? cipher : "?",
+		t->tx && t->rx ? "both directions" :
+		t->tx ? "src -> dst only" : "dst -> src only",
+		t->nopad ? ", receivers expect no padding" : "");
+	print_tls_host(f, "src", &r->src);
+	print_tls_host(f, "dst", &r->dst);
+}
+
 int report_text(FILE *f, const struct kperf_report *r, int quiet)
 {
 	if (!quiet) {
@@ -429,10 +549,12 @@ int report_text(FILE *f, const struct kperf_report *r, int quiet)
 		print_flows(f, r);
 		print_tcp(f, r);
 		print_settings(f, r);
+		print_tls(f, r);
 		print_cpu(f, r, true);
 		print_cpu(f, r, false);
 		fputc('\n', f);
 		print_notes(f, r);
+		print_data(f, r);
 	}
 	if (r->type == KPERF_RR)
 		print_total_rr(f, r);

@@ -80,6 +80,16 @@ static void fill_end(struct kperf_flow_end *e, const struct result_side *s,
 		.bytes_acked = fr->tcp.bytes_acked,
 		.bytes_received = fr->tcp.bytes_received,
 	};
+	e->xfer = (struct kperf_xfer){
+		.checked = fr->xfer.checked,
+		.mismatches = fr->xfer.mismatches,
+		.first_bad_offset = fr->xfer.first_bad == UINT64_MAX ? -1 :
+				    (int64_t)fr->xfer.first_bad,
+		.zc_sends = fr->xfer.zc_sends,
+		.zc_copied = fr->xfer.zc_copied,
+		.zrx_mapped = fr->xfer.zrx_mapped,
+		.zrx_copied = fr->xfer.zrx_copied,
+	};
 }
 
 static uint64_t flow_transactions(const struct result_side *s,
@@ -274,6 +284,8 @@ int result_build(struct kperf_report *rep, const struct result_side *src,
 			f->throughput_gbps = (double)f->dst.rx_bytes * 8 /
 					     f->dst.xfer_s / 1e9;
 		rep->total_gbps += f->throughput_gbps;
+		rep->mismatches += f->src.xfer.mismatches +
+				   f->dst.xfer.mismatches;
 	}
 	ret = fill_cpus(rep, &rep->src, src->res, 1);
 	if (!ret)
@@ -300,5 +312,7 @@ void kperf_report_free(struct kperf_report *r)
 	free(r->dst.cpu);
 	free(r->src.workers);
 	free(r->dst.workers);
+	free(r->src.tls_stat);
+	free(r->dst.tls_stat);
 	free(r);
 }

@@ -18,6 +18,7 @@
 
 #include "client/result.h"
 #include "client/run.h"
+#include "client/tls.h"
 #include "common/clock.h"
 #include "common/hist.h"
 #include "kperf/kperf.h"
@@ -49,6 +50,37 @@ static int tcp_opts_ok(const struct kperf_opts *o)
 	if (o->sndbuf > KPERF_MAX_SOCKBUF || o->rcvbuf > KPERF_MAX_SOCKBUF)
 		return 0;
 	return !o->tcp_cc[0] || proto_cc_name_ok(o->tcp_cc);
+}
+
+/* Validation is on unless asked off, or impossible (MSG_TRUNC). */
+static int validating(const struct kperf_opts *o)
+{
+	return o->validate < 0 ? o->rx_mode != KPERF_RX_TRUNC : o->validate;
+}
+
+/* The data path asked is one the protocol can carry and a kernel do. */
+static int data_opts_ok(const struct kperf_opts *o)
+{
+	int rr = o->type == KPERF_RR;
+
+	if ((unsigned int)o->engine_src > KPERF_ENGINE_IO_URING ||
+	    (unsigned int)o->engine_dst > KPERF_ENGINE_IO_URING ||
+	    (unsigned int)o->rx_mode > KPERF_RX_ZEROCOPY ||
+	    (unsigned int)o->tx_mode > KPERF_TX_ZEROCOPY)
+		return 0;
+	if (o->rx_mode == KPERF_RX_TRUNC && o->validate > 0)
+		return 0;
+	return o->rx_mode != KPERF_RX_ZEROCOPY ||
+	       (o->engine_dst != KPERF_ENGINE_IO_URING &&
+		(!rr || o->engine_src != KPERF_ENGINE_IO_URING));
+}
+
+static int data_path_default(const struct kperf_opts *o)
+{
+	return o->engine_src == KPERF_ENGINE_EPOLL &&
+	       o->engine_dst == KPERF_ENGINE_EPOLL &&
+	       o->rx_mode == KPERF_RX_COPY && o->tx_mode == KPERF_TX_COPY &&
+	       !validating(o);
 }
 
 /* An older kperfd says in its HELLO what it cannot do: say it first. */
@@ -83,6 +115,14 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 	if (!ret)
 		ret = need_feature(&r->dst.ctl, PROTO_FEAT_TCP_OPTS,
 				   "per-flow TCP settings (CONN_SETOPT)");
+	if (!ret && !data_path_default(o))
+		ret = need_feature(&r->src.ctl, PROTO_FEAT_DATAPATH,
+				   "data-path options (engines, zero-copy, "
+				   "validation)");
+	if (!ret && !data_path_default(o))
+		ret = need_feature(&r->dst.ctl, PROTO_FEAT_DATAPATH,
+				   "data-path options (engines, zero-copy, "
+				   "validation)");
 	return ret;
 }
 
@@ -157,7 +197,17 @@ static int start_side(struct run *r, struct side *s, uint8_t role)
 		.resp_size = rr ? o->resp_size : 0,
 		.depth = rr ? o->depth : 0,
 		.resp_delay_us = rr ? o->resp_delay_us : 0,
-		.flags = o->no_latency ? PROTO_TEST_F_NO_LATENCY : 0,
+		.flags = (o->no_latency ? PROTO_TEST_F_NO_LATENCY : 0) |
+			 (validating(o) ? PROTO_TEST_F_VALIDATE : 0),
+		.engine = (role == PROTO_ROLE_ACTIVE ? o->engine_src :
+						       o->engine_dst) ==
+			  KPERF_ENGINE_IO_URING ? PROTO_ENGINE_IO_URING :
+						  PROTO_ENGINE_EPOLL,
+		.rx_mode = o->rx_mode == KPERF_RX_TRUNC ? PROTO_RX_TRUNC :
+			   o->rx_mode == KPERF_RX_ZEROCOPY ? PROTO_RX_ZEROCOPY :
+							     PROTO_RX_COPY,
+		.tx_mode = o->tx_mode == KPERF_TX_ZEROCOPY ? PROTO_TX_ZEROCOPY :
+							     PROTO_TX_COPY,
 		.n = r->n,
 	};
 	struct proto_hdr h;
@@ -274,7 +324,9 @@ static int on_frame(struct run *r, struct side *s, const struct proto_hdr *h)
 				"(id %u)", proto_type_name(h->type), h->id);
 	switch (h->type) {
 	case PROTO_T_ERROR:
-		return ctl_remote_error(&s->ctl, h);
+		/* A flow failed: with TLS, say what EBADMSG means. */
+		return tls_flow_error(r->o, &s->ctl,
+				      ctl_remote_error(&s->ctl, h));
 	case PROTO_T_SAMPLE:
 		if (proto_dec_sample(s->ctl.rx, h->len, &m) < 0)
 			return ctl_fail(&s->ctl, -EBADMSG, "malformed SAMPLE");
@@ -423,10 +475,13 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	     (!o->req_size || !o->resp_size || !o->depth ||
 	      o->req_size > KPERF_MAX_IO_SIZE ||
 	      o->resp_size > KPERF_MAX_IO_SIZE)) ||
-	    !tcp_opts_ok(o)) {
+	    !tcp_opts_ok(o) || !data_opts_ok(o)) {
 		snprintf(err, errlen, "invalid options");
 		return -EINVAL;
 	}
+	ret = tls_opts_check(o, err, errlen);
+	if (ret < 0)
+		return ret;
 	r.src.ctl.fd = r.dst.ctl.fd = -1;
 	r.rep = calloc(1, sizeof(*r.rep));
 	if (!r.rep)
@@ -439,16 +494,29 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 	if (!ret)
 		ret = settings_apply(&r);
 	if (!ret)
+		ret = tls_apply(&r);
+	if (!ret)
 		ret = spawn_workers(&r, &r.src);
 	if (!ret)
 		ret = spawn_workers(&r, &r.dst);
 	if (!ret)
 		ret = run_test(&r);
+	if (!ret)
+		ret = tls_finish(&r);
 	if (!ret) {
 		r.rep->type = o->type;
+		r.rep->data_path = (struct kperf_data_path){
+			.engine_src = o->engine_src,
+			.engine_dst = o->engine_dst,
+			.rx_mode = o->rx_mode,
+			.tx_mode = o->tx_mode,
+			.validate = validating(o),
+		};
 		fill_host(&r.rep->src, o->src_host, &r.src.ctl.hello);
 		fill_host(&r.rep->dst, o->dst_host, &r.dst.ctl.hello);
 		ret = build_report(&r);
+		if (!ret)
+			ret = tls_report(&r);
 		if (ret < 0)
 			snprintf(err, errlen, "cannot build the report: %s",
 				 strerror(-ret));

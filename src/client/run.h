@@ -22,6 +22,8 @@ struct side {
 	uint32_t test_id;
 	struct proto_result res;
 	int have_res;
+	/* Kernel TLS (tls.c): /proc/net/tls_stat before and after the test. */
+	struct proto_tls_stat tls_before, tls_after;
 };
 
 struct run {

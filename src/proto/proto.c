@@ -33,6 +33,8 @@ static const char *const type_names[PROTO_T_MAX + 1] = {
 	[PROTO_T_SAMPLE] = "SAMPLE",
 	[PROTO_T_HIST] = "HIST",
 	[PROTO_T_CONN_SETOPT] = "CONN_SETOPT",
+	[PROTO_T_CONN_TLS] = "CONN_TLS",
+	[PROTO_T_TLS_STAT] = "TLS_STAT",
 };
 
 const char *proto_type_name(uint16_t type)

@@ -62,7 +62,9 @@
 #define PROTO_T_SAMPLE		11
 #define PROTO_T_HIST		12
 #define PROTO_T_CONN_SETOPT	13
-#define PROTO_T_MAX		13
+#define PROTO_T_CONN_TLS	14
+#define PROTO_T_TLS_STAT	15
+#define PROTO_T_MAX		15
 
 /* Frame flags. */
 #define PROTO_F_REPLY		0x0001
@@ -72,6 +74,8 @@
 #define PROTO_FEAT_RR		(1ull << 1)
 #define PROTO_FEAT_SAMPLES	(1ull << 2)
 #define PROTO_FEAT_TCP_OPTS	(1ull << 3)	/* CONN_SETOPT, CONNECT mss */
+#define PROTO_FEAT_DATAPATH	(1ull << 4)	/* engines, modes, validation */
+#define PROTO_FEAT_TLS		(1ull << 5)	/* CONN_TLS, TLS_STAT */
 
 /* TEST_START test types and per-flow roles. */
 #define PROTO_TEST_STREAM	1
@@ -81,7 +85,17 @@
 
 /* TEST_START flags. */
 #define PROTO_TEST_F_NO_LATENCY	0x0001	/* rr: do not time transactions */
-#define PROTO_TEST_F_ALL	PROTO_TEST_F_NO_LATENCY
+#define PROTO_TEST_F_VALIDATE	0x0002	/* check every byte received */
+#define PROTO_TEST_F_ALL	0x0003
+
+/* Data path of a session's side of a test (TEST_START). */
+#define PROTO_ENGINE_EPOLL	0
+#define PROTO_ENGINE_IO_URING	1
+#define PROTO_RX_COPY		0
+#define PROTO_RX_TRUNC		1	/* MSG_TRUNC: discarded in the kernel */
+#define PROTO_RX_ZEROCOPY	2	/* TCP_ZEROCOPY_RECEIVE */
+#define PROTO_TX_COPY		0
+#define PROTO_TX_ZEROCOPY	1	/* MSG_ZEROCOPY */
 #define PROTO_MAX_RESP_DELAY_US	10000000u
 
 /* CONNECT mss: 0 (kernel default) or this range, as TCP_MAXSEG takes it. */
@@ -123,7 +137,7 @@ struct proto_hdr {
 #define PROTO_TEST_FIXED_LEN	48
 #define PROTO_TEST_FLOW_LEN	12
 #define PROTO_RESULT_FIXED_LEN	24
-#define PROTO_FLOW_RES_LEN	96
+#define PROTO_FLOW_RES_LEN	152
 #define PROTO_CPU_RES_LEN	64
 #define PROTO_WORKER_RES_LEN	32
 #define PROTO_SAMPLE_FIXED_LEN	16
@@ -225,6 +239,9 @@ struct proto_test_flow {
  */
 struct proto_test_req {
 	uint16_t type;		/* PROTO_TEST_* */
+	uint8_t engine;		/* PROTO_ENGINE_*, of this session's side */
+	uint8_t rx_mode;	/* PROTO_RX_*, how this side reads */
+	uint8_t tx_mode;	/* PROTO_TX_*, how this side writes */
 	uint32_t duration_ms;
 	uint32_t warmup_ms;
 	uint32_t interval_ms;	/* 0: no SAMPLE messages */
@@ -251,6 +268,17 @@ struct proto_tcp_res {
 	uint64_t bytes_received; /* delta */
 };
 
+/* What the data path did on one side of a flow. */
+struct proto_xfer_res {
+	uint64_t checked;	/* bytes received and compared */
+	uint64_t mismatches;	/* of those, bytes that differed */
+	uint64_t first_bad;	/* stream offset of the first; UINT64_MAX */
+	uint64_t zc_sends;	/* MSG_ZEROCOPY sends completed */
+	uint64_t zc_copied;	/* of those, the kernel copied anyway */
+	uint64_t zrx_mapped;	/* TCP_ZEROCOPY_RECEIVE: bytes mapped */
+	uint64_t zrx_copied;	/* bytes that could not be mapped */
+};
+
 struct proto_flow_res {
 	uint32_t conn_id;
 	int32_t rx_cpu_end;	/* SO_INCOMING_CPU read after the test */
@@ -260,6 +288,7 @@ struct proto_flow_res {
 	uint64_t xfer_ns;	/* first to last byte moved on this side */
 	uint64_t transactions;
 	struct proto_tcp_res tcp;
+	struct proto_xfer_res xfer;
 };
 
 /* CPU time over the measured window, nanoseconds, from /proc/stat. */
@@ -464,6 +493,88 @@ void proto_opts_list_free(struct proto_opts_list *m);
  * bytes of [A-Za-z0-9_-] before the NUL within s[PROTO_CC_LEN].
  */
 int proto_cc_name_ok(const char *s);
+
+/*
+ * CONN_TLS and TLS_STAT (proto_tls.c): kernel TLS on data connections.
+ * CONN_TLS hands a session the record keys of each listed connection for
+ * the directions in flags ("tx": what this session sends), in the
+ * fields of the kernel's tls12_crypto_info_* for the cipher; its reply is
+ * empty.  TLS_STAT (empty request) answers with /proc/net/tls_stat.
+ * version and cipher are the kernel's own numbers (TLS_1_x_VERSION,
+ * TLS_CIPHER_*).  docs/protocol.md has the layouts.
+ */
+#define PROTO_TLS_1_2			0x0303
+#define PROTO_TLS_1_3			0x0304
+#define PROTO_TLS_AES_GCM_128		51
+#define PROTO_TLS_AES_GCM_256		52
+#define PROTO_TLS_CHACHA20_POLY1305	54
+#define PROTO_TLS_F_TX		0x0001	/* set TLS_TX with conns[].tx */
+#define PROTO_TLS_F_RX		0x0002	/* set TLS_RX with conns[].rx */
+#define PROTO_TLS_F_NOPAD	0x0004	/* TLS_RX_EXPECT_NO_PAD (1.3, RX) */
+#define PROTO_TLS_F_ALL		0x0007
+#define PROTO_TLS_KEY_MAX	32	/* key bytes: 16 or 32 */
+#define PROTO_TLS_SALT_MAX	4	/* GCM 4, ChaCha20 0 */
+#define PROTO_TLS_IV_MAX	12	/* GCM 8, ChaCha20 12 */
+#define PROTO_TLS_SEQ_LEN	8	/* record sequence number, big-endian */
+#define PROTO_TLS_FIXED_LEN	16	/* then n * PROTO_TLS_CONN_LEN */
+#define PROTO_TLS_KEY_LEN	56
+#define PROTO_TLS_CONN_LEN	(8 + 2 * PROTO_TLS_KEY_LEN)
+#define PROTO_TLS_NAME_LEN	32	/* counter name + NUL */
+#define PROTO_TLS_MAX_COUNTERS	64
+#define PROTO_TLS_STAT_FIXED_LEN 8	/* then n * PROTO_TLS_COUNTER_LEN */
+#define PROTO_TLS_COUNTER_LEN	(PROTO_TLS_NAME_LEN + 8)
+#define PROTO_TLS_STAT_F_PRESENT 0x0001	/* /proc/net/tls_stat exists */
+
+/* One direction's keys; all zero for a direction not in flags. */
+struct proto_tls_key {
+	uint8_t key[PROTO_TLS_KEY_MAX];
+	uint8_t salt[PROTO_TLS_SALT_MAX];
+	uint8_t iv[PROTO_TLS_IV_MAX];
+	uint8_t rec_seq[PROTO_TLS_SEQ_LEN];
+};
+
+struct proto_tls_conn {
+	uint32_t id;		/* this session's connection id */
+	struct proto_tls_key tx, rx;
+};
+
+struct proto_tls_req {
+	uint32_t n;		/* 1 .. PROTO_MAX_CONNS */
+	uint16_t version;	/* PROTO_TLS_1_2 or PROTO_TLS_1_3 */
+	uint16_t cipher;	/* PROTO_TLS_AES_GCM_128 ... */
+	uint32_t flags;		/* PROTO_TLS_F_*; TX or RX at least */
+	struct proto_tls_conn *v;
+};
+
+struct proto_tls_counter {
+	char name[PROTO_TLS_NAME_LEN];	/* [A-Za-z0-9_], NUL-terminated */
+	uint64_t value;
+};
+
+/* Reply of TLS_STAT: the counters in the order the kernel lists them. */
+struct proto_tls_stat {
+	uint32_t n;		/* 0 .. PROTO_TLS_MAX_COUNTERS; 0 unless PRESENT */
+	uint32_t flags;		/* PROTO_TLS_STAT_F_* */
+	struct proto_tls_counter v[PROTO_TLS_MAX_COUNTERS];
+};
+
+/* Key, salt and IV bytes of a cipher.  0, or -EINVAL when unknown. */
+int proto_tls_cipher_sizes(uint16_t cipher, unsigned int *key_len,
+			   unsigned int *salt_len, unsigned int *iv_len);
+
+int proto_enc_tls_req(struct proto_wr *w, uint32_t id,
+		      const struct proto_tls_req *m);
+int proto_dec_tls_req(const uint8_t *b, size_t len, struct proto_tls_req *m);
+/* Wipes the keys, frees v and zeroes *m. */
+void proto_tls_req_free(struct proto_tls_req *m);
+/* The empty reply of CONN_TLS, and the empty TLS_STAT request. */
+int proto_enc_tls_rep(struct proto_wr *w, uint32_t id);
+int proto_enc_tls_stat_req(struct proto_wr *w, uint32_t id);
+/* Reply of TLS_STAT. */
+int proto_enc_tls_stat(struct proto_wr *w, uint32_t id,
+		       const struct proto_tls_stat *m);
+int proto_dec_tls_stat(const uint8_t *b, size_t len,
+		       struct proto_tls_stat *m);
 
 /* Data hello: exactly PROTO_DATA_HELLO_LEN bytes; decode checks magic. */
 void proto_data_hello_encode(uint8_t out[PROTO_DATA_HELLO_LEN],

@@ -37,6 +37,12 @@ static bool test_req_ok(const struct proto_test_req *m)
 		return false;
 	if (rr && !in_range(m->depth, 1, TEST_DEPTH_MAX))
 		return false;
+	if (m->engine > PROTO_ENGINE_IO_URING ||
+	    m->rx_mode > PROTO_RX_ZEROCOPY || m->tx_mode > PROTO_TX_ZEROCOPY)
+		return false;
+	/* Bytes discarded in the kernel cannot be checked. */
+	if (m->rx_mode == PROTO_RX_TRUNC && (m->flags & PROTO_TEST_F_VALIDATE))
+		return false;
 	if ((m->flags & ~PROTO_TEST_F_ALL) ||
 	    m->resp_delay_us > PROTO_MAX_RESP_DELAY_US)
 		return false;
@@ -50,7 +56,8 @@ static bool x_test_req(struct cur *c, void *p)
 	struct proto_test_req *m = p;
 
 	x_u16(c, &m->type);
-	x_pad(c, 2);
+	x_u8(c, &m->engine);
+	x_u8(c, &m->rx_mode);
 	x_u32(c, &m->duration_ms);
 	x_u32(c, &m->warmup_ms);
 	x_u32(c, &m->interval_ms);
@@ -62,7 +69,8 @@ static bool x_test_req(struct cur *c, void *p)
 	x_u32(c, &m->n);
 	x_u32(c, &m->resp_delay_us);
 	x_u16(c, &m->flags);
-	x_pad(c, 2);
+	x_u8(c, &m->tx_mode);
+	x_pad(c, 1);
 	return test_req_ok(m);
 }
 
@@ -112,7 +120,15 @@ static bool x_flow_res(struct cur *c, void *p)
 	x_pad(c, 4);
 	x_u64(c, &f->tcp.bytes_acked);
 	x_u64(c, &f->tcp.bytes_received);
-	return cpu_ok(f->rx_cpu_end);
+	x_u64(c, &f->xfer.checked);
+	x_u64(c, &f->xfer.mismatches);
+	x_u64(c, &f->xfer.first_bad);
+	x_u64(c, &f->xfer.zc_sends);
+	x_u64(c, &f->xfer.zc_copied);
+	x_u64(c, &f->xfer.zrx_mapped);
+	x_u64(c, &f->xfer.zrx_copied);
+	return cpu_ok(f->rx_cpu_end) && f->xfer.mismatches <= f->xfer.checked &&
+	       f->xfer.zc_copied <= f->xfer.zc_sends;
 }
 
 static bool x_cpu_res(struct cur *c, void *p)

@@ -56,10 +56,12 @@ _Static_assert(4 + 4 == CONN_LIST_FIXED_LEN, "conn list");
 _Static_assert(4 + 4 + 2 + 2 + 4 + 4 + 4 == PROTO_CONN_INFO_LEN, "conn info");
 _Static_assert(4 + 4 == PROTO_WORKER_REQ_LEN, "worker req");
 _Static_assert(4 + 4 + 4 + 4 == PROTO_WORKER_REP_LEN, "worker rep");
-_Static_assert(2 + 2 + 9 * 4 + 4 + 2 + 2 == PROTO_TEST_FIXED_LEN, "test req");
+_Static_assert(2 + 1 + 1 + 9 * 4 + 4 + 2 + 1 + 1 == PROTO_TEST_FIXED_LEN,
+	       "test req");
 _Static_assert(4 + 4 + 1 + 3 == PROTO_TEST_FLOW_LEN, "test flow");
 _Static_assert(8 + 4 + 4 + 4 + 4 == PROTO_RESULT_FIXED_LEN, "result");
-_Static_assert(4 + 4 + 4 + 4 + 4 * 8 + 8 * 4 + 2 * 8 == PROTO_FLOW_RES_LEN,
+_Static_assert(4 + 4 + 4 + 4 + 4 * 8 + 8 * 4 + 2 * 8 + 7 * 8 ==
+	       PROTO_FLOW_RES_LEN,
 	       "flow res");
 _Static_assert(4 + 4 + 7 * 8 == PROTO_CPU_RES_LEN, "cpu res");
 _Static_assert(4 + 4 + 4 + 4 + 8 + 8 == PROTO_WORKER_RES_LEN, "worker res");

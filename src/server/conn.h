@@ -31,6 +31,7 @@ struct conn {
 	uint32_t peer_id;
 	uint16_t local_port, peer_port;
 	int in_test;		/* handed to a worker for the running test */
+	uint64_t tx_off, rx_off;	/* stream bytes so far: pattern phase */
 };
 
 struct conn_pending {

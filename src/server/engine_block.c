@@ -60,7 +60,7 @@ static int blk_mod(struct io_engine *e, struct flow *f, int fd,
 	return 0;
 }
 
-static int blk_unwatch(struct io_engine *e, int fd)
+static int blk_unwatch(struct io_engine *e, struct flow *f, int fd)
 {
 	e->flow = NULL;
 	e->events = 0;

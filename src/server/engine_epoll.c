@@ -50,7 +50,7 @@ static int ep_mod(struct io_engine *e, struct flow *f, int fd,
 	return ep_ctl(e, EPOLL_CTL_MOD, f, fd, ev);
 }
 
-static int ep_unwatch(struct io_engine *e, int fd)
+static int ep_unwatch(struct io_engine *e, struct flow *f, int fd)
 {
 	return ep_ctl(e, EPOLL_CTL_DEL, NULL, fd, 0);
 }

@@ -39,6 +39,40 @@ struct flow_rr {
 	struct hist *hist;	/* active: latency of every transaction */
 };
 
+/*
+ * The data path of a flow (xfer.c).  Offsets are positions in the
+ * connection's stream, which pick the payload pattern's phase; the
+ * counters cover the whole test, warm-up included.
+ */
+struct flow_xfer {
+	uint64_t tx_off, rx_off;
+	uint64_t checked, mismatches, first_bad;
+	uint64_t zc_calls;	/* MSG_ZEROCOPY sends made (kernel ids) */
+	uint64_t zc_done;	/* of those, completions read */
+	uint64_t zc_copied;	/* of those, the kernel copied */
+	uint64_t zrx_mapped, zrx_copied;
+	uint8_t *zrx_map;	/* TCP_ZEROCOPY_RECEIVE window, zrx_len */
+	size_t zrx_len;
+};
+
+/* A flow's share of a completion engine (engine_uring.c owns it). */
+#define FLOW_URING_RQ	64	/* >= the buffers a worker provides */
+
+struct flow_uring {
+	uint32_t rq_bid[FLOW_URING_RQ];	/* received buffers, in order */
+	uint32_t rq_len[FLOW_URING_RQ];
+	uint32_t rq_head, rq_tail;
+	uint32_t rq_used;	/* bytes of the head buffer consumed */
+	int32_t rx_res;		/* EOF (0) or -errno after the data */
+	uint8_t rx_ended;	/* rx_res is set */
+	uint8_t recv_armed;	/* a (multishot) receive is pending */
+	uint8_t send_busy;	/* a send is pending */
+	uint8_t ready_out;	/* queued for a synthetic IO_EV_OUT */
+	uint32_t pending;	/* requests not yet completed */
+	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
+	int32_t tx_err;
+};
+
 struct flow {
 	int fd;
 	uint8_t role;		/* PROTO_ROLE_* */
@@ -56,6 +90,8 @@ struct flow {
 	uint64_t t_last_ns;	/* last byte moved (active: stop) */
 	uint32_t idle;		/* active: nothing in flight (rr drained) */
 	struct flow_rr rr;
+	struct flow_xfer x;
+	struct flow_uring u;
 };
 
 #define flow_publish(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)

@@ -13,8 +13,10 @@
 #ifndef KPERF_IO_H
 #define KPERF_IO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/types.h>
 
 struct flow;
 
@@ -29,6 +31,7 @@ struct io_engine {
 	const struct io_ops *ops;
 	int fd;
 	struct epoll_event evs[IO_BATCH];
+	void *priv;		/* engine_uring: its state */
 	/* engine_block: the one flow it drives. */
 	struct flow *flow;
 	int flow_fd;
@@ -45,13 +48,28 @@ struct io_ops {
 		     unsigned int ev);
 	int (*mod)(struct io_engine *e, struct flow *f, int fd,
 		   unsigned int ev);
-	int (*unwatch)(struct io_engine *e, int fd);
+	int (*unwatch)(struct io_engine *e, struct flow *f, int fd);
 	/*
 	 * Wait up to timeout_ns (< 0: no limit); number of events handled,
 	 * or -errno (never -EINTR).
 	 */
 	int (*wait)(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 		    void *arg);
+	/*
+	 * Engines that move the bytes themselves (io_uring; NULL for the
+	 * others, whose flows call the socket).  send queues len bytes of
+	 * buf and returns -EAGAIN, or returns bytes an earlier send has
+	 * sent; recv returns bytes received at *data (valid until the next
+	 * call into the engine; NULL with MSG_TRUNC), 0 at EOF, -EAGAIN when
+	 * none came yet.  Both return -ENODATA once the engine is quiesced
+	 * and holds nothing more for f: the caller uses the socket.
+	 */
+	ssize_t (*send)(struct io_engine *e, struct flow *f, const void *buf,
+			size_t len, int zerocopy);
+	ssize_t (*recv)(struct io_engine *e, struct flow *f, size_t len,
+			const uint8_t **data);
+	/* Cancel every request and reap them: the test is ending. */
+	void (*quiesce)(struct io_engine *e);
 };
 
 extern const struct io_ops io_epoll_ops;

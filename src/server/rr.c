@@ -11,12 +11,12 @@
  * Messages are counted in bytes: no headers.
  */
 #include <errno.h>
-#include <sys/socket.h>
 
 #include "common/clock.h"
 #include "common/hist.h"
 #include "server/flow.h"
 #include "server/worker.h"
+#include "server/xfer.h"
 
 /* Hand up to `unsent` bytes to the kernel; 0, or -1 when it is full. */
 static int send_pending(struct worker *w, struct flow *f, uint64_t *unsent)
@@ -25,11 +25,11 @@ static int send_pending(struct worker *w, struct flow *f, uint64_t *unsent)
 	ssize_t n;
 
 	while (*unsent) {
-		n = send(f->fd, w->buf, len, MSG_NOSIGNAL);
+		n = xfer_send(w, f, len);
 		if (n < 0) {
 			/* EINTR: a command; the worker comes back after it. */
-			if (errno != EAGAIN && errno != EINTR)
-				flow_fail(w, f, errno);
+			if (n != -EAGAIN && n != -EINTR)
+				flow_fail(w, f, (int)-n);
 			return -1;
 		}
 		*unsent -= (uint64_t)n;
@@ -44,16 +44,16 @@ static int send_pending(struct worker *w, struct flow *f, uint64_t *unsent)
 /* Read what is there; return the bytes read, 0 if none, -1 on EOF/error. */
 static ssize_t recv_avail(struct worker *w, struct flow *f)
 {
-	ssize_t n = recv(f->fd, w->buf, w->buf_len, 0);
+	ssize_t n = xfer_recv(w, f, w->buf_len);
 
 	if (n > 0) {
 		flow_publish(&f->rx_bytes, f->rx_bytes + (uint64_t)n);
 		return n;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n == -EAGAIN || n == -EINTR)
 		return 0;
 	/* The peer never closes inside a test: EOF means it went away. */
-	flow_fail(w, f, n == 0 ? ECONNRESET : errno);
+	flow_fail(w, f, n == 0 ? ECONNRESET : (int)-n);
 	return -1;
 }
 

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/fullio.h"
 #include "common/log.h"
+#include "server/ktls.h"
 #include "server/session.h"
 #include "server/tcpopt.h"
 #include "server/test_run.h"
@@ -89,7 +90,8 @@ static void fill_hello(const struct session *s, struct proto_hello *m)
 	m->magic = PROTO_MAGIC;
 	m->version = PROTO_VERSION;
 	m->features = PROTO_FEAT_STREAM | PROTO_FEAT_RR | PROTO_FEAT_SAMPLES |
-		      PROTO_FEAT_TCP_OPTS;
+		      PROTO_FEAT_TCP_OPTS | PROTO_FEAT_TLS |
+		      PROTO_FEAT_DATAPATH;
 	m->ncpus = s->host.ncpus;
 	m->n_online = s->host.n_online;
 	snprintf(m->kernel, sizeof(m->kernel), "%s", s->host.kernel);
@@ -391,6 +393,10 @@ static const struct sess_handler handlers[] = {
 	{ PROTO_T_TEST_STOP, h_test_stop, 0, 0 },
 	{ PROTO_T_CONN_SETOPT, h_conn_setopt, PROTO_SETOPT_FIXED_LEN + 4,
 	  SETOPT_MAX },
+	{ PROTO_T_CONN_TLS, ktls_h_conn_tls,
+	  PROTO_TLS_FIXED_LEN + PROTO_TLS_CONN_LEN,
+	  PROTO_TLS_FIXED_LEN + PROTO_TLS_CONN_LEN * PROTO_MAX_CONNS },
+	{ PROTO_T_TLS_STAT, ktls_h_tls_stat, 0, 0 },
 };
 
 static const struct sess_handler *handler_of(uint16_t type)

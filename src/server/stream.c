@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* stream - bulk transfer: the active end sends, the passive end reads. */
 #include <errno.h>
-#include <sys/socket.h>
 
 #include "common/clock.h"
 #include "server/flow.h"
 #include "server/worker.h"
+#include "server/xfer.h"
 
 /*
  * A short send means the socket buffer is full: stop there rather than pay
@@ -19,10 +19,10 @@ static void send_io(struct worker *w, struct flow *f, unsigned int ev)
 	int i;
 
 	for (i = 0; i < w->budget; i++) {
-		n = send(f->fd, w->buf, len, MSG_NOSIGNAL);
+		n = xfer_send(w, f, len);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				flow_fail(w, f, errno);
+			if (n != -EAGAIN && n != -EINTR)
+				flow_fail(w, f, (int)-n);
 			break;
 		}
 		tx += (uint64_t)n;
@@ -68,13 +68,12 @@ static int recv_some(struct worker *w, struct flow *f, int drain)
 	int i;
 
 	for (i = 0; i < w->budget; i++) {
-		n = recv(f->fd, w->buf, len, 0);
+		n = xfer_recv(w, f, len);
 		if (n <= 0)
 			break;
 		rx += (uint64_t)n;
 		if ((uint32_t)n < len && !drain) {
-			n = -1;
-			errno = EAGAIN;
+			n = -EAGAIN;
 			break;
 		}
 	}
@@ -88,10 +87,10 @@ static int recv_some(struct worker *w, struct flow *f, int drain)
 	}
 	if (n > 0)
 		return 1;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n == -EAGAIN || n == -EINTR)
 		return -1;
 	/* The sender never closes inside a test: EOF means it went away. */
-	flow_fail(w, f, n == 0 ? ECONNRESET : errno);
+	flow_fail(w, f, n == 0 ? ECONNRESET : (int)-n);
 	return 0;
 }
 

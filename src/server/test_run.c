@@ -12,10 +12,13 @@
 #include "common/cpustat.h"
 #include "common/hist.h"
 #include "common/log.h"
+#include "common/pattern.h"
 #include "common/taskstat.h"
 #include "server/session.h"
 #include "server/tcpstat.h"
 #include "server/test_run.h"
+#include "server/uring.h"
+#include "server/xfer.h"
 
 #define DRAIN_MAX_MS		3000	/* wait for the peer's acks, at most */
 #define DRAIN_POLL_MS		2
@@ -58,6 +61,7 @@ struct test {
 	struct test_worker *tws;		/* n_tws */
 	unsigned int n_tws;
 	struct worker **ws;			/* n_tws, for acks */
+	struct pat pat;				/* the payload */
 };
 
 static void test_free(struct session *s)
@@ -68,16 +72,24 @@ static void test_free(struct session *s)
 	if (!t)
 		return;
 	for (i = 0; t->flows && i < t->req.n; i++) {
-		struct conn *c = conn_get(&s->conns, t->flows[i].f.conn_id);
+		struct flow *f = &t->flows[i].f;
+		struct conn *c = conn_get(&s->conns, f->conn_id);
 
-		if (c)
+		if (c && c->in_test) {
 			c->in_test = 0;
-		hist_free(t->flows[i].f.rr.hist);
-		free(t->flows[i].f.rr.t_sent);
+			c->tx_off = f->x.tx_off;
+			c->rx_off = f->x.rx_off;
+		}
+		xfer_disarm(f);
+		hist_free(f->rr.hist);
+		free(f->rr.t_sent);
 	}
 	for (i = 0; t->tws && i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
 
+		if (w->ring.ops)
+			w->ring.ops->fini(&w->ring);
+		w->ring.ops = NULL;
 		free(t->tws[i].cpu_hits);
 		free(w->flows);
 		w->flows = NULL;
@@ -88,6 +100,7 @@ static void test_free(struct session *s)
 	}
 	cpustat_free(&t->cpu0);
 	cpustat_free(&t->cpu1);
+	pat_fini(&t->pat);
 	free(t->flows);
 	free(t->tws);
 	free(t->ws);
@@ -135,6 +148,8 @@ static int test_bind(struct session *s, struct test *t, char *err,
 			return -ENOENT;
 		}
 		c->in_test = 1;
+		tf->f.x.tx_off = c->tx_off;
+		tf->f.x.rx_off = c->rx_off;
 		tf->f.fd = c->fd;
 		tf->f.conn_id = rf->conn_id;
 		tf->f.role = rf->role;
@@ -192,12 +207,16 @@ static size_t buf_len(const struct test *t)
 			     65536));
 }
 
-static int test_arm_workers(struct test *t)
+static int test_arm_workers(struct test *t, char *err, size_t errlen)
 {
 	size_t len = buf_len(t);
 	unsigned int i, j;
 	int ret;
 
+	ret = pat_init(&t->pat, len);
+	if (ret < 0)
+		return ret;
+	t->params.pat = &t->pat;
 	for (i = 0; i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
 
@@ -230,7 +249,25 @@ static int test_arm_workers(struct test *t)
 		ret = arm_rr_flow(t, f);
 		if (ret < 0)
 			return ret;
+		ret = xfer_arm(f, &t->params);
+		if (ret < 0) {
+			snprintf(err, errlen, "flow %u: %s: %s", j,
+				 t->params.rx_mode == PROTO_RX_ZEROCOPY ?
+				 "TCP_ZEROCOPY_RECEIVE window (mmap)" :
+				 "SO_ZEROCOPY", strerror(-ret));
+			return ret;
+		}
 		w->flows[w->n_flows++] = f;
+	}
+	if (t->params.engine != PROTO_ENGINE_IO_URING)
+		return 0;
+	for (i = 0; i < t->n_tws; i++) {
+		struct worker *w = t->tws[i].w;
+
+		ret = uring_setup(&w->ring, w->cmd_fd, &t->params,
+				  t->tws[i].n_flows, err, errlen);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -303,6 +340,10 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 		.depth = t->req.depth,
 		.resp_delay_ns = (uint64_t)t->req.resp_delay_us * 1000,
 		.timing = !(t->req.flags & PROTO_TEST_F_NO_LATENCY),
+		.engine = t->req.engine,
+		.rx_mode = t->req.rx_mode,
+		.tx_mode = t->req.tx_mode,
+		.validate = !!(t->req.flags & PROTO_TEST_F_VALIDATE),
 	};
 	t->flows = calloc(t->req.n, sizeof(*t->flows));
 	t->tws = calloc(t->req.n, sizeof(*t->tws));
@@ -320,7 +361,15 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = test_arm_workers(t);
+	if (t->params.engine == PROTO_ENGINE_IO_URING) {
+		ret = uring_probe(&t->params, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	err[0] = '\0';
+	ret = test_arm_workers(t, err, errlen);
+	if (ret < 0 && err[0])
+		goto fail;
 	if (ret < 0)
 		goto fail_msg;
 	t->next_cpu_sample_ns = UINT64_MAX;
@@ -439,6 +488,12 @@ static void fill_flow_res(struct session *s, struct test_flow *tf,
 		r->xfer_ns = f->t_last_ns - f->t_first_ns;
 	if (!tcpstat_read(f->fd, &ti))
 		tcpstat_delta(&tf->ti0, &ti, &r->tcp);
+	r->xfer = (struct proto_xfer_res){
+		.checked = f->x.checked, .mismatches = f->x.mismatches,
+		.first_bad = f->x.first_bad, .zc_sends = f->x.zc_done,
+		.zc_copied = f->x.zc_copied, .zrx_mapped = f->x.zrx_mapped,
+		.zrx_copied = f->x.zrx_copied,
+	};
 }
 
 static int fill_cpus(struct test *t, struct proto_result *r)

@@ -18,6 +18,7 @@
 #include "common/taskstat.h"
 #include "proto/proto.h"
 #include "server/worker.h"
+#include "server/xfer.h"
 
 #define WRK_SPAWN_TIMEOUT_MS	5000
 #define WRK_KICK_SIGNAL		SIGUSR1
@@ -38,7 +39,7 @@ void flow_watch(struct worker *w, struct flow *f, uint32_t events)
 	if (events == f->events)
 		return;
 	if (!events)
-		ret = w->io->ops->unwatch(w->io, f->fd);
+		ret = w->io->ops->unwatch(w->io, f, f->fd);
 	else if (!f->events)
 		ret = w->io->ops->watch(w->io, f, f->fd, events);
 	else
@@ -54,8 +55,16 @@ static void wrk_run(struct worker *w)
 	unsigned int i;
 
 	w->p = *w->params;
-	/* One flow and no timers: its own blocking I/O is the wait. */
-	if (w->n_flows == 1 && !w->p.resp_delay_ns) {
+	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
+		w->io = &w->ring;
+	} else if (w->n_flows == 1 && !w->p.resp_delay_ns &&
+		   w->p.rx_mode != PROTO_RX_ZEROCOPY &&
+		   w->p.tx_mode != PROTO_TX_ZEROCOPY) {
+		/*
+		 * One flow, no timers, plain socket calls: its own blocking
+		 * I/O is the wait.  (Zero-copy completions and mapping need
+		 * readiness events.)
+		 */
 		w->io = &w->blk;
 		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
 	}
@@ -109,6 +118,9 @@ static void wrk_stop(struct worker *w)
 	unsigned int i;
 
 	wrk_stop_tx(w);
+	/* The engine's requests end first; what they hold stays readable. */
+	if (w->io->ops->quiesce)
+		w->io->ops->quiesce(w->io);
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
@@ -119,6 +131,7 @@ static void wrk_stop(struct worker *w)
 			flow_watch(w, f, 0);
 		f->ops->stop(w, f);
 		flow_watch(w, f, 0);
+		xfer_finish(w, f);
 		f->running = 0;
 	}
 	w->io = &w->eng;
@@ -195,8 +208,10 @@ static void wrk_on_event(void *arg, struct flow *f, unsigned int ev)
 		w->cmd_pending = 1;
 		return;
 	}
-	if (f->running && !f->err)
+	if (f->running && !f->err) {
+		xfer_event(w, f, &ev);
 		f->ops->io(w, f, ev);
+	}
 }
 
 static int wrk_pin(struct worker *w)
@@ -379,6 +394,8 @@ void wrk_destroy(struct worker *w)
 		w->thread = 0;
 	}
 	w->eng.ops->fini(&w->eng);
+	if (w->ring.ops)
+		w->ring.ops->fini(&w->ring);
 	close(w->cmd_fd);
 	w->cmd_fd = -1;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/pattern.h"
 #include "server/flow.h"
 #include "server/io.h"
 
@@ -37,6 +38,10 @@ struct wrk_params {
 	uint32_t depth;
 	uint64_t resp_delay_ns;
 	int timing;		/* rr: record each transaction's latency */
+	/* Data path (PROTO_ENGINE_*, PROTO_RX_*, PROTO_TX_*). */
+	uint8_t engine, rx_mode, tx_mode;
+	int validate;		/* check every byte read */
+	const struct pat *pat;	/* the payload, read-only */
 };
 
 struct worker {
@@ -54,6 +59,7 @@ struct worker {
 	int cmd_pending;	/* the command eventfd fired */
 	struct io_engine eng;	/* epoll: always there, used between tests */
 	struct io_engine blk;	/* block: a test with one flow */
+	struct io_engine ring;	/* io_uring: set up per test, ops NULL */
 	struct io_engine *io;	/* the engine in use */
 	int blocking;		/* atomic: io is blk, commands need a kick */
 	int budget;		/* I/O calls per flow per wake-up */

@@ -153,10 +153,11 @@ def worker_body(cpu):
 def start_body(ttype=1, duration_ms=1000, warmup_ms=0, interval_ms=0,
                     read_size=65536, write_size=65536, req_size=0,
                     resp_size=0, depth=0, resp_delay_us=0, flags=0,
-                    flows=((0, 0, 1),)):
-    body = struct.pack(">HHIIIIIIIIIIHH", ttype, 0, duration_ms, warmup_ms,
-                       interval_ms, read_size, write_size, req_size,
-                       resp_size, depth, len(flows), resp_delay_us, flags, 0)
+                    flows=((0, 0, 1),), engine=0, rx_mode=0, tx_mode=0):
+    body = struct.pack(">HBBIIIIIIIIIIHBB", ttype, engine, rx_mode,
+                       duration_ms, warmup_ms, interval_ms, read_size,
+                       write_size, req_size, resp_size, depth, len(flows),
+                       resp_delay_us, flags, tx_mode, 0)
     assert len(body) == 48
     for conn_id, worker_id, role in flows:
         body += struct.pack(">IIB3x", conn_id, worker_id, role)
@@ -539,7 +540,11 @@ def test_listen_pad_not_zero(server):
     ("bad role", {"flows": ((0, 0, 3),)}),
     ("role 0", {"flows": ((0, 0, 0),)}),
     ("test type 3", {"ttype": 3}),
-    ("unknown flag bit", {"flags": 0x0002}),
+    ("unknown flag bit", {"flags": 0x0004}),
+    ("engine 2", {"engine": 2}),
+    ("rx mode 3", {"rx_mode": 3}),
+    ("tx mode 2", {"tx_mode": 2}),
+    ("MSG_TRUNC with VALIDATE", {"rx_mode": 1, "flags": 0x0002}),
     ("resp_delay_us over 10 s", {"ttype": 2, "read_size": 0, "write_size": 0,
                                  "req_size": 1, "resp_size": 1, "depth": 1,
                                  "resp_delay_us": 10000001}),
@@ -793,14 +798,17 @@ def decode_result(f, test_id):
     window_ns, n_flows, n_cpus, n_workers, pad = struct.unpack(
         ">QIIII", f.body[:24])
     assert pad == 0, f
-    assert f.len == 24 + 96 * n_flows + 64 * n_cpus + 32 * n_workers, f
+    assert f.len == 24 + 152 * n_flows + 64 * n_cpus + 32 * n_workers, f
     off, flows, cpus, workers = 24, [], [], []
     for _ in range(n_flows):
-        v = struct.unpack(">IiIIQQQQIIIIIIIIQQ", f.body[off:off + 96])
+        v = struct.unpack(">IiIIQQQQIIIIIIIIQQQQQQQQQ",
+                          f.body[off:off + 152])
         assert v[3] == 0 and v[15] == 0, v
         flows.append({"conn_id": v[0], "rx_cpu_end": v[1], "tx": v[4],
-                      "rx": v[5], "xfer_ns": v[6], "transactions": v[7]})
-        off += 96
+                      "rx": v[5], "xfer_ns": v[6], "transactions": v[7],
+                      "checked": v[18], "mismatches": v[19],
+                      "first_bad": v[20]})
+        off += 152
     for _ in range(n_cpus):
         v = struct.unpack(">IIQQQQQQQ", f.body[off:off + 64])
         assert v[1] == 0, v
@@ -949,3 +957,55 @@ def test_test_start_buffer_limit(server):
     assert_serving(server)
     src.close()
     dst.close()
+
+
+# ---- payload validation, fed by hand --------------------------------------
+
+PAT_PERIOD = 65521
+
+
+def pattern(n):
+    """The payload pattern of src/common/pattern.h, written here anew from
+    its definition: byte i of a xorshift64* sequence seeded with the
+    golden ratio, repeating every 65521 bytes."""
+    x, out, m = 0x9E3779B97F4A7C15, bytearray(), (1 << 64) - 1
+    for _ in range(PAT_PERIOD):
+        x ^= x >> 12
+        x ^= (x << 25) & m
+        x ^= x >> 27
+        out.append(((x * 0x2545F4914F6CDD1D) & m) >> 56)
+    reps = n // PAT_PERIOD + 1
+    return bytes(out * reps)[:n]
+
+
+@pytest.mark.parametrize("rx_mode,engine", [(0, 0), (2, 0), (0, 1)])
+def test_validation_counts_corruption(server, rx_mode, engine):
+    """A raw data connection feeds a passive stream flow with VALIDATE:
+    the pattern, with three bytes flipped.  The TEST_RESULT counts every
+    byte checked, the three mismatches and the offset of the first, on the
+    copy, TCP_ZEROCOPY_RECEIVE and io_uring paths."""
+    c = Ctl(server)
+    c.hello()
+    port, token = c.listen()
+    d = connect(server.host.ns, port)
+    d.sendall(data_hello(7, token))
+    _, conn_id, _ = struct.unpack(">IIQ", recv_exact(d, 16))
+    w = spawn_worker(c)
+    f = c.call(T_TEST_START, start_body(
+        duration_ms=60000, flags=0x0002, rx_mode=rx_mode, engine=engine,
+        flows=[(conn_id, w, 2)]))
+    assert (f.type, f.flags, f.len) == (T_TEST_START, F_REPLY, 0), f
+    test_id = f.id
+    n = 3 * PAT_PERIOD + 4321
+    data = bytearray(pattern(n))
+    for off in (70000, 70001, 150000):
+        data[off] ^= 0x5A
+    d.sendall(bytes(data))
+    f = c.call(T_TEST_STOP)
+    assert (f.type, f.flags, f.len) == (T_TEST_STOP, F_REPLY, 0), f
+    res = decode_result(c.next_frame(), test_id)
+    (fl,) = res["flows"]
+    assert (fl["rx"], fl["checked"], fl["mismatches"]) == (n, n, 3), fl
+    assert fl["first_bad"] == 70000, fl
+    d.close()
+    c.close()

@@ -89,7 +89,7 @@ static const uint8_t g_conn_list[] = {
 static const uint8_t g_test[] = {
 	0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
 	0x00, 0x00, 0x00, 0x48, Z4,
-	0x00, 0x02, 0x00, 0x00,	/* RR, pad */
+	0x00, 0x02, 0x01, 0x02,	/* RR, io_uring, rx zerocopy */
 	0x00, 0x00, 0x27, 0x10,	/* duration 10000 */
 	0x00, 0x00, 0x03, 0xe8,	/* warmup 1000 */
 	0x00, 0x00, 0x01, 0xf4,	/* interval 500 */
@@ -99,14 +99,14 @@ static const uint8_t g_test[] = {
 	0x00, 0x00, 0x00, 0x04,	/* depth */
 	0x00, 0x00, 0x00, 0x02,	/* n */
 	0x00, 0x00, 0x07, 0xd0,	/* resp_delay_us 2000 */
-	0x00, 0x01, 0x00, 0x00,	/* flags NO_LATENCY, pad */
+	0x00, 0x03, 0x01, 0x00,	/* NO_LATENCY | VALIDATE, tx zc, pad */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0, 0, 0,
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x02, 0, 0, 0,
 };
 
 static const uint8_t g_result[] = {
 	0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
-	0x00, 0x00, 0x00, 0xd8, Z4,
+	0x00, 0x00, 0x01, 0x10, Z4,
 	0x00, 0x00, 0x00, 0x02, 0x54, 0x0b, 0xe4, 0x00,	/* window 10 s */
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,	/* flows, cpus */
 	0x00, 0x00, 0x00, 0x01, Z4,			/* workers, pad */
@@ -123,6 +123,13 @@ static const uint8_t g_result[] = {
 	0x00, 0x00, 0x00, 0x0a, Z4,			/* cwnd, pad */
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,	/* bytes_acked */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x77,	/* bytes_received */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,	/* checked */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,	/* mismatches */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11,	/* first_bad */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09,	/* zc_sends */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08,	/* zc_copied */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,	/* zrx_mapped */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,	/* zrx_copied */
 	/* cpu_res */
 	0x00, 0x00, 0x00, 0x02, Z4,
 	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,	/* user */
@@ -260,7 +267,10 @@ static void golden_test(struct proto_test_req *m)
 	m->depth = 4;
 	m->n = 2;
 	m->resp_delay_us = 2000;
-	m->flags = PROTO_TEST_F_NO_LATENCY;
+	m->flags = PROTO_TEST_F_NO_LATENCY | PROTO_TEST_F_VALIDATE;
+	m->engine = PROTO_ENGINE_IO_URING;
+	m->rx_mode = PROTO_RX_ZEROCOPY;
+	m->tx_mode = PROTO_TX_ZEROCOPY;
 	m->flows = golden_flows;
 }
 
@@ -271,6 +281,9 @@ static struct proto_flow_res golden_flow_res = {
 	.tcp = { .retrans = 1, .reord_seen = 2, .rtt_us = 30, .rttvar_us = 4,
 		 .delivered_ce = 5, .snd_wnd = 65536, .snd_cwnd = 10,
 		 .bytes_acked = (1ull << 32) + 1, .bytes_received = 0x77 },
+	.xfer = { .checked = 0x20, .mismatches = 3, .first_bad = 0x11,
+		  .zc_sends = 9, .zc_copied = 8, .zrx_mapped = 65536,
+		  .zrx_copied = 256 },
 };
 
 static struct proto_cpu_res golden_cpu_res = {
@@ -561,9 +574,9 @@ static const struct body_case bodies[] = {
 	  { 1, 12, 15, 19, 23, -1 } },
 	{ "conn list", dec_conn_list, FRAME(g_conn_list),
 	  { 4, 7, 28, 31, 52, 55, -1 } },
-	{ "test", dec_test, FRAME(g_test), { 2, 3, 46, 47, 57, 59, 69, 71, -1 } },
+	{ "test", dec_test, FRAME(g_test), { 47, 57, 59, 69, 71, -1 } },
 	{ "result", dec_result, FRAME(g_result),
-	  { 20, 23, 36, 39, 100, 103, 124, 127, -1 } },
+	  { 20, 23, 36, 39, 100, 103, 180, 183, -1 } },
 	{ "listen req", dec_listen_req, BODY(g_listen_req),
 	  { 2, 3, 4, 7, -1 } },
 	{ "listen rep", dec_listen_rep, BODY(g_listen_rep), { 2, 7, -1 } },
@@ -654,7 +667,8 @@ static void test_type_names(void **state)
 	assert_string_equal(proto_type_name(PROTO_T_HIST), "HIST");
 	assert_string_equal(proto_type_name(PROTO_T_CONN_SETOPT),
 			    "CONN_SETOPT");
-	assert_int_equal(PROTO_T_MAX, PROTO_T_CONN_SETOPT);
+	/* CONN_TLS and TLS_STAT: tests/unit/test_proto_tls.c */
+	assert_int_equal(PROTO_T_MAX, PROTO_T_TLS_STAT);
 	assert_string_equal(proto_type_name(0), "?");
 	assert_string_equal(proto_type_name(PROTO_T_MAX + 1), "?");
 	assert_string_equal(proto_type_name(0xffff), "?");
@@ -762,7 +776,11 @@ static void test_test_req_golden(void **state)
 	assert_int_equal(m.depth, 4);
 	assert_int_equal(m.n, 2);
 	assert_int_equal(m.resp_delay_us, 2000);
-	assert_int_equal(m.flags, PROTO_TEST_F_NO_LATENCY);
+	assert_int_equal(m.flags,
+			 PROTO_TEST_F_NO_LATENCY | PROTO_TEST_F_VALIDATE);
+	assert_int_equal(m.engine, PROTO_ENGINE_IO_URING);
+	assert_int_equal(m.rx_mode, PROTO_RX_ZEROCOPY);
+	assert_int_equal(m.tx_mode, PROTO_TX_ZEROCOPY);
 	assert_int_equal(m.flows[0].conn_id, 0);
 	assert_int_equal(m.flows[0].worker_id, 1);
 	assert_int_equal(m.flows[0].role, PROTO_ROLE_ACTIVE);
@@ -1413,8 +1431,17 @@ static void test_test_req_values(void **state)
 		{ 32, 1024, 0 },
 		{ 40, PROTO_MAX_RESP_DELAY_US, 0 },	/* resp delay */
 		{ 40, PROTO_MAX_RESP_DELAY_US + 1, -EBADMSG },
-		{ 44, 2u << 16, -EBADMSG },		/* unknown flag */
+		{ 44, 4u << 16, -EBADMSG },		/* unknown flag */
 		{ 44, 1, -EBADMSG },			/* pad */
+		{ 44, (3u << 16) | (2 << 8), -EBADMSG },	/* tx mode 2 */
+		{ 44, (3u << 16) | (0 << 8), 0 },	/* tx copy */
+		{ 44, (1u << 16) | (1 << 8), 0 },	/* no validation */
+		{ 0, (2u << 16) | (2 << 8) | 2, -EBADMSG },	/* engine 2 */
+		{ 0, (2u << 16) | (0 << 8) | 2, 0 },	/* epoll */
+		{ 0, (2u << 16) | (1 << 8) | 3, -EBADMSG },	/* rx mode 3 */
+		{ 0, (2u << 16) | (1 << 8) | 0, 0 },	/* rx copy */
+		/* MSG_TRUNC cannot validate: refused with VALIDATE set. */
+		{ 0, (2u << 16) | (1 << 8) | 1, -EBADMSG },
 		{ 48 + 8, 3 << 24, -EBADMSG },		/* role 3 */
 		{ 48 + 8, 0, -EBADMSG },		/* role 0 */
 		{ 60 + 8, 1u << 24, 0 },		/* role ACTIVE */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli_data - the data-path options of the kperf command line: the I/O
+ * engine of each end (--engine-src/--engine-dst epoll|io_uring, and the
+ * original kperf's --iou-src/--iou-dst), how receivers read
+ * (--msg-trunc, --zerocopy-rx), how senders write (--msg-zerocopy), and
+ * payload validation (--validate yes|no: default yes, except with
+ * --msg-trunc, which discards the bytes before anyone can look at them).
+ *
+ * cli.c hands every such option to cli_data_opt() as it meets it, then
+ * calls cli_data_finish() once, which also refuses the combinations no
+ * kernel can do (io_uring has no TCP_ZEROCOPY_RECEIVE; MSG_TRUNC cannot
+ * be validated).
+ */
+#ifndef KPERF_CLI_DATA_H
+#define KPERF_CLI_DATA_H
+
+#include <stddef.h>
+
+#include <kperf/kperf.h>
+
+enum {
+	CLI_DATA_FIRST = 900,
+	OPT_ENGINE_SRC = CLI_DATA_FIRST,
+	OPT_ENGINE_DST,
+	OPT_IOU_SRC,
+	OPT_IOU_DST,
+	OPT_MSG_TRUNC,
+	OPT_ZEROCOPY_RX,
+	OPT_MSG_ZEROCOPY,
+	OPT_VALIDATE,
+	CLI_DATA_LAST = OPT_VALIDATE,
+};
+
+#define CLI_DATA_LONG_OPTS \
+	{ "engine-src", required_argument, NULL, OPT_ENGINE_SRC }, \
+	{ "engine-dst", required_argument, NULL, OPT_ENGINE_DST }, \
+	{ "iou-src", no_argument, NULL, OPT_IOU_SRC }, \
+	{ "iou-dst", no_argument, NULL, OPT_IOU_DST }, \
+	{ "msg-trunc", no_argument, NULL, OPT_MSG_TRUNC }, \
+	{ "zerocopy-rx", no_argument, NULL, OPT_ZEROCOPY_RX }, \
+	{ "msg-zerocopy", no_argument, NULL, OPT_MSG_ZEROCOPY }, \
+	{ "validate", required_argument, NULL, OPT_VALIDATE }
+
+struct cli_data {
+	enum kperf_engine engine_src, engine_dst;
+	enum kperf_rx_mode rx_mode;
+	enum kperf_tx_mode tx_mode;
+	int validate;		/* -1: default */
+	const char *rx_opt;	/* the option that chose rx_mode */
+	const char *engine_opt[2];	/* src, dst: what chose io_uring */
+};
+
+void cli_data_init(struct cli_data *d);
+
+/*
+ * One data-path option (OPT_*); opt is its name as the user spelled it,
+ * val its value (NULL when it takes none).  0 or -EINVAL with a message.
+ */
+int cli_data_opt(struct cli_data *d, int id, const char *opt, const char *val,
+		 char *err, size_t errlen);
+
+/* Fill o; refuse impossible combinations.  0 or -EINVAL with a message. */
+int cli_data_finish(const struct cli_data *d, struct kperf_opts *o,
+		    char *err, size_t errlen);
+
+/* The data-path part of --help. */
+extern const char cli_data_usage[];
+
+#endif

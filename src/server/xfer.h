@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xfer - how a flow moves its bytes: the one place that knows the data
+ * path.  Flows (stream.c, rr.c) ask to send or receive so many bytes;
+ * xfer sends the payload pattern from the flow's stream offset (copy or
+ * MSG_ZEROCOPY), reads by copy, MSG_TRUNC or TCP_ZEROCOPY_RECEIVE, checks
+ * what it read against the pattern when validation is on, and hands the
+ * request to the worker's engine instead when that engine moves bytes
+ * itself (io_uring).
+ *
+ *	xfer_arm(f, p)          before the test: SO_ZEROCOPY, mmap window
+ *	xfer_send / xfer_recv   in the hot path
+ *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
+ *	xfer_finish(w, f)       at the end: the completions still due
+ *	xfer_disarm(f)          after the test
+ */
+#ifndef KPERF_XFER_H
+#define KPERF_XFER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct flow;
+struct worker;
+struct wrk_params;
+
+/* Prepare f's socket for the data path of p.  0 or -errno. */
+int xfer_arm(struct flow *f, const struct wrk_params *p);
+void xfer_disarm(struct flow *f);
+
+/*
+ * Send up to len bytes (len <= the pattern's span).  Return the bytes
+ * taken, or -errno: -EAGAIN when nothing can go now (the engine reports
+ * IO_EV_OUT later).
+ */
+ssize_t xfer_send(struct worker *w, struct flow *f, size_t len);
+
+/*
+ * Receive up to len bytes (len <= the worker's buffer).  Return the bytes
+ * read (checked when validating), 0 at EOF, or -errno (-EAGAIN: none).
+ */
+ssize_t xfer_recv(struct worker *w, struct flow *f, size_t len);
+
+/* Engine events for f: read zero-copy completions, clear what they set. */
+void xfer_event(struct worker *w, struct flow *f, unsigned int *ev);
+
+/* The test is over: wait (bounded) for the zero-copy completions due. */
+void xfer_finish(struct worker *w, struct flow *f);
+
+#endif
