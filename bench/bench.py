@@ -248,7 +248,8 @@ class Progress:
 def run_comparison(env, case, reps, t, rr_ok, prog, runs):
     for rep in range(reps):
         for tool in case.tools:
-            if tool == "kperf" and case.kind == "rr" and not rr_ok:
+            if tool.startswith("kperf") and case.kind == "rr" and \
+                    not rr_ok:
                 r = tools.new_run("kperf", env, case.name)
                 r["not_available"] = True
                 r["error"] = "kperf has no -s/--req-size yet"
@@ -258,7 +259,7 @@ def run_comparison(env, case, reps, t, rr_ok, prog, runs):
                 r["error"] = "this iperf has no --bounceback"
             else:
                 r = casemod.run_tool(env, case, tool, t)
-                if tool == "kperf" and case.kind == "rr" and \
+                if tool.startswith("kperf") and case.kind == "rr" and \
                         r.get("usage_error"):
                     r["not_available"] = True
             r["rep"] = rep

@@ -44,10 +44,32 @@ PLACEMENTS = {
 }
 
 
+# Data paths (issue 5): each a "tool" of the dp-* cases, beside plain
+# kperf (epoll, copy, validation on), which the × column divides by.
+DATAPATHS = {
+    "kperf": [],
+    "kperf no-validate": ["--validate", "no"],
+    "kperf io_uring": ["--iou-src", "--iou-dst"],
+    "kperf io_uring no-validate": ["--iou-src", "--iou-dst",
+                                   "--validate", "no"],
+    "kperf msg-trunc": ["--msg-trunc"],
+    "kperf io_uring msg-trunc": ["--iou-src", "--iou-dst", "--msg-trunc"],
+    "kperf zerocopy-rx": ["--zerocopy-rx"],
+    "kperf msg-zerocopy": ["--msg-zerocopy"],
+    "kperf io_uring msg-zerocopy": ["--iou-src", "--iou-dst",
+                                    "--msg-zerocopy"],
+    "kperf msg-zerocopy zerocopy-rx": ["--msg-zerocopy", "--zerocopy-rx"],
+}
+DP_RR = ["kperf", "kperf io_uring", "kperf msg-trunc",
+         "kperf io_uring msg-trunc", "kperf zerocopy-rx",
+         "kperf msg-zerocopy"]
+
+
 class Case:
     def __init__(self, name, kind, title, place=None, n=1, tools=(),
-                 extra=False, loopback_only=False):
+                 extra=False, loopback_only=False, kperf_args=()):
         self.name = name
+        self.kperf_args = list(kperf_args)
         self.kind = kind          # stream | rr | conn | mem | instr
         self.title = title
         self.place = place
@@ -73,6 +95,11 @@ CASES = [
          ["kperf", "iperf3", "iperf2"]),
     Case("rr1", "rr", "RR, 1 flow, small messages", "01", 1,
          ["kperf", "sockperf", "iperf2-bb"]),
+    # 64 KiB writes and reads: the size issue 5 compares the engines at.
+    Case("dp-stream", "stream", "Data paths, stream, 1 flow, 64 KiB I/O",
+         "01", 1, list(DATAPATHS), kperf_args=["--write-size", "64K",
+                                               "--read-size", "64K"]),
+    Case("dp-rr", "rr", "Data paths, RR, 1 flow, 1 byte", "01", 1, DP_RR),
     Case("conn1000", "conn", "1000 connections set up and torn down"),
     Case("idlemem", "mem", "Memory per connection held in a session"),
     Case("instr", "instr", "Instruction counts (callgrind)",
@@ -90,13 +117,13 @@ def place_of(case, path):
 def run_tool(env, case, tool, t):
     place = PLACEMENTS[place_of(case, env.name)]
     t = str(t)
-    if tool == "kperf":
-        args = list(place["kperf"])
+    if tool in DATAPATHS:
+        args = list(place["kperf"]) + case.kperf_args + DATAPATHS[tool]
         if case.n > 1:
             args += ["-n", str(case.n)]
         if case.kind == "rr":
             args += ["-s", "1"]
-        r = tools.run_kperf(env, case.name, args, t)
+        r = tools.run_kperf(env, case.name, args, t, tool=tool)
         if case.kind == "rr" and r.get("rr"):
             r["rr"]["size"] = 1
         return r
@@ -114,8 +141,8 @@ def run_tool(env, case, tool, t):
 def estimate_s(case, reps, reps_extra, t, n_paths):
     """Rough wall time of a case, for the plan printed at the start
     (calibrated on the 2-CPU VM)."""
-    over = {"kperf": 0.2, "iperf3": 0.2, "iperf2": 0.3, "sockperf": 2.5,
-            "iperf2-bb": 0.3}
+    over = {"iperf3": 0.2, "iperf2": 0.3, "sockperf": 2.5, "iperf2-bb": 0.3}
+    over.update({k: 0.2 for k in DATAPATHS})
     if case.kind in ("stream", "rr"):
         r = reps_extra if case.extra else reps
         return n_paths * r * sum(t + over[x] for x in case.tools)

@@ -95,6 +95,18 @@ def targets(summary, conn, paths):
                     path, "%s vs %s" % (fmt(a), fmt(b)), met,
                     "ranges overlap: within noise" if overlap(k[key], p[key])
                     else "")
+        s = summary.get("dp-stream", {}).get(path)
+        if s and s.get("kperf", {}).get("src_cpu") and \
+                s.get("kperf io_uring", {}).get("src_cpu"):
+            for key in ("src_cpu", "dst_cpu"):
+                e, u = s["kperf"][key], s["kperf io_uring"][key]
+                if not e or not u:
+                    continue
+                add("stream 64 KiB: io_uring %s ≤ epoll" % key.replace(
+                    "_cpu", " CPU-s/GB"), path, "%s vs %s" % (
+                        fmt(u["median"]), fmt(e["median"])),
+                    u["median"] <= e["median"],
+                    "ranges overlap: within noise" if overlap(e, u) else "")
         s = summary.get("rr1", {}).get(path)
         if s and "sockperf" in s:
             k, p = s["kperf"], s["sockperf"]
@@ -168,7 +180,7 @@ def rx_cell(tool, s, path):
     peer it is whatever the RPS hash picked, which nothing here can read."""
     if path == "loopback":
         return "sender's CPU"
-    if tool != "kperf":
+    if not tool.startswith("kperf"):
         return "not known (RPS hash; varies per run)"
     runs = []
     for runf in s["rx_reported"]:

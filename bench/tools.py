@@ -217,13 +217,13 @@ def kperf_available_rr(kperf):
 
 
 def run_kperf(env, case, args, t, timeout=None, sample_interval=None,
-              sample_threads=False):
+              sample_threads=False, tool="kperf"):
     """kperf ARGS in the source namespace.  CPU of each end: its kperfd's
     utime + stime + cutime + cstime delta over the run (cutime/cstime:
     the session processes, complete once kperfd has reaped them) plus, on
     the source, the kperf client itself (it runs on the source host); the
     sessions' last polled /proc/PID/stat is kept as a cross-check."""
-    run = new_run("kperf", env, case)
+    run = new_run(tool, env, case)
     dsrc, ddst = env.kperfd_src.pid, env.kperfd_dst.pid
     argv = [env.kperf, "--src", env.src_addr, "--dst", env.dst_addr,
             "--src-svc", env.src_svc, "--dst-svc", env.dst_svc,
