@@ -115,28 +115,29 @@ static void arm_recv(struct uring *u, struct flow *f, size_t len)
 	u->pending++;
 }
 
-/* The events f is owed without a completion, given what it watches. */
-static unsigned int owed(const struct uring *u, const struct flow *f)
+/*
+ * The events f is owed without a completion when it watches events: room
+ * to send (no send in flight), or received bytes still queued.
+ */
+static unsigned int owed(const struct uring *u, const struct flow *f,
+			 unsigned int events)
 {
 	unsigned int ev = 0;
 
-	if ((f->events & IO_EV_OUT) && !f->u.send_busy)
+	if ((events & IO_EV_OUT) && !f->u.send_busy)
 		ev |= IO_EV_OUT;
-	if ((f->events & IO_EV_IN) && (!rq_empty(f) || f->u.rx_ended))
+	if ((events & IO_EV_IN) && (!rq_empty(f) || f->u.rx_ended))
 		ev |= IO_EV_IN;
 	return u->quiesced ? 0 : ev;
 }
 
+/* Queue f for a synthetic event at the next wait, once. */
 static void want(struct uring *u, struct flow *f, unsigned int events)
 {
-	unsigned int saved = f->events;
-
-	f->events = events;	/* flow_watch stores it after we return */
-	if (owed(u, f) && !f->u.ready_out && u->n_ready < u->cap) {
-		f->u.ready_out = 1;
+	if (owed(u, f, events) && !f->u.queued && u->n_ready < u->cap) {
+		f->u.queued = 1;
 		u->ready[u->n_ready++] = f;
 	}
-	f->events = saved;
 }
 
 static int ur_mod(struct io_engine *e, struct flow *f, int fd,
@@ -305,8 +306,8 @@ static int ur_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 		struct flow *f = u->ready[i];
 		unsigned int ev;
 
-		f->u.ready_out = 0;
-		ev = owed(u, f);
+		f->u.queued = 0;
+		ev = owed(u, f, f->events);
 		if (ev) {
 			cb(arg, f, ev);
 			handled++;
@@ -315,7 +316,7 @@ static int ur_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 	memmove(u->ready, u->ready + n, (u->n_ready - n) * sizeof(*u->ready));
 	u->n_ready -= n;
 	for (i = 0; i < u->n_ready; i++)
-		u->ready[i]->u.ready_out = 1;
+		u->ready[i]->u.queued = 1;
 	return handled;
 }
 

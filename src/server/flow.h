@@ -67,7 +67,7 @@ struct flow_uring {
 	uint8_t rx_ended;	/* rx_res is set */
 	uint8_t recv_armed;	/* a (multishot) receive is pending */
 	uint8_t send_busy;	/* a send is pending */
-	uint8_t ready_out;	/* queued for a synthetic IO_EV_OUT */
+	uint8_t queued;	/* queued for a synthetic event */
 	uint32_t pending;	/* requests not yet completed */
 	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
 	int32_t tx_err;
