@@ -994,6 +994,59 @@ static void test_text_notes_and_steal(void **state)
 	free(text);
 }
 
+/* Validation and zero-copy counters, in JSON and as text. */
+static void test_data_path(void **state)
+{
+	struct kperf_flow_end save0 = flows[0].dst, save1 = flows[1].src;
+	struct kperf_report r;
+	char *text = NULL;
+	cJSON *root;
+
+	make_report(&r);
+	r.data_path = (struct kperf_data_path){
+		.engine_src = KPERF_ENGINE_IO_URING, .rx_mode = KPERF_RX_ZEROCOPY,
+		.tx_mode = KPERF_TX_ZEROCOPY, .validate = 1 };
+	flows[0].dst.xfer = (struct kperf_xfer){
+		.checked = 5000000000ull, .mismatches = 3,
+		.first_bad_offset = 4294967296ll, .zrx_mapped = 3000,
+		.zrx_copied = 1000 };
+	flows[1].src.xfer = (struct kperf_xfer){ .first_bad_offset = -1,
+						 .zc_sends = 40,
+						 .zc_copied = 10 };
+	r.mismatches = 3;
+	root = json_of(&r, 0);
+	assert_string_equal(str(root, "test.data_path.engine_src"),
+			    "io_uring");
+	assert_string_equal(str(root, "test.data_path.engine_dst"), "epoll");
+	assert_string_equal(str(root, "test.data_path.rx_mode"), "zerocopy");
+	assert_string_equal(str(root, "test.data_path.tx_mode"), "zerocopy");
+	assert_true(cJSON_IsTrue(get(root, "test.data_path.validate")));
+	assert_num(root, "flows.0.dst.validate.checked", 5e9);
+	assert_num(root, "flows.0.dst.validate.mismatches", 3);
+	assert_num(root, "flows.0.dst.validate.first_bad_offset", 4294967296.0);
+	assert_true(cJSON_IsNull(get(root,
+				     "flows.1.src.validate.first_bad_offset")));
+	assert_num(root, "flows.1.src.zerocopy.sends", 40);
+	assert_num(root, "flows.1.src.zerocopy.sends_copied", 10);
+	assert_num(root, "flows.0.dst.zerocopy.rx_mapped", 3000);
+	assert_num(root, "totals.mismatches", 3);
+	cJSON_Delete(root);
+	assert_int_equal(CAPTURE(text, report_text(f, &r, 0)), 0);
+	assert_non_null(strstr(text, "data path: io_uring (src) / epoll (dst), "
+				     "receive zerocopy, send zerocopy, "
+				     "validation on\n"));
+	assert_non_null(strstr(text, "error: on dst, flow 0: 3 of 5000000000 "
+				     "bytes differ from what was sent, the "
+				     "first at stream offset 4294967296\n"));
+	assert_non_null(strstr(text, "zerocopy: on src, flow 1: 40 sends, 10 "
+				     "(25.0%) copied by the kernel"));
+	assert_non_null(strstr(text, "zerocopy-rx: on dst, flow 0: 75.0% of "
+				     "4000 bytes mapped"));
+	free(text);
+	flows[0].dst = save0;
+	flows[1].src = save1;
+}
+
 /* Terminal escapes from a server's hostname are not passed through. */
 static void test_text_sanitizes(void **state)
 {
@@ -1218,6 +1271,7 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_quiet),
 		cmocka_unit_test(test_text_notes_and_steal),
+		cmocka_unit_test(test_data_path),
 		cmocka_unit_test(test_text_sanitizes),
 		cmocka_unit_test(test_text_no_cpu_data),
 		cmocka_unit_test(test_text_rr),
