@@ -208,10 +208,10 @@ int ktls_h_conn_tls(struct session *s, const struct proto_hdr *h,
 		ret = ktls_apply(conn_get(&s->conns, m.v[i].id)->fd, &m,
 				 &m.v[i], err, sizeof(err));
 		if (ret == -EPROTONOSUPPORT) {
-			ret = sess_error(s, h->id, EPROTONOSUPPORT, "kernel "
-					 "TLS is not available on %s (CONFIG_TLS "
-					 "/ tls module): %s", s->host.hostname,
-					 err);
+			ret = sess_error(s, h->id, EPROTONOSUPPORT,
+					 "kernel TLS is not available on %s "
+					 "(CONFIG_TLS / tls module): %s",
+					 s->host.hostname, err);
 			goto free_req;
 		}
 		if (ret < 0) {

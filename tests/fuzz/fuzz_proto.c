@@ -90,6 +90,8 @@ static void array_bodies(struct proto_wr *w, const uint8_t *b, size_t len)
 	struct proto_sample s;
 	struct proto_setopt_req so;
 	struct proto_opts_list ol;
+	struct proto_tls_req tq;
+	struct proto_tls_stat ts;
 
 	proto_wr_init(w, out, sizeof(out));
 	if (!proto_dec_conn_list(b, len, &cl))
@@ -120,6 +122,13 @@ static void array_bodies(struct proto_wr *w, const uint8_t *b, size_t len)
 	if (!proto_dec_opts_list(b, len, &ol))
 		same(w, proto_enc_opts_list(w, 1, &ol), b, len);
 	proto_opts_list_free(&ol);
+	proto_wr_init(w, out, sizeof(out));
+	if (!proto_dec_tls_req(b, len, &tq))
+		same(w, proto_enc_tls_req(w, 1, &tq), b, len);
+	proto_tls_req_free(&tq);
+	proto_wr_init(w, out, sizeof(out));
+	if (!proto_dec_tls_stat(b, len, &ts))
+		same(w, proto_enc_tls_stat(w, 1, &ts), b, len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
