@@ -311,9 +311,15 @@ NOTES = [
     "ends together, and it also includes anything else running on the "
     "(shared) machine.",
     "³ On loopback the receive processing runs on the sending CPU, so "
-    "placement is deterministic. In the netns lab RPS picks each "
-    "direction's RX CPU by a hash, so it varies from run to run, for kperf "
-    "with explicit worker CPUs and for the peers alike. kperf reads it "
+    "placement is deterministic. In the netns lab, cases with explicit "
+    "worker CPUs (01, 00) steer RPS for every tool alike: each host's "
+    "receive queue goes to that host's worker CPU (rps_cpus of one CPU: "
+    "the data is processed on the receiver's CPU, the ACKs on the "
+    "sender's), so the RX CPUs read 0/1 (01) or 0/0 (00) in every run. "
+    "Otherwise RPS has all CPUs and picks each direction's RX CPU by a "
+    "hash, so it varies from run to run, for kperf and the peers alike "
+    "(a run whose ACKs land on the sender's CPU is about 30% slower, "
+    "whatever the tool). kperf reads it "
     "(SO_INCOMING_CPU; listed as src/dst per flow, flows separated by a "
     "space); for the peers nothing here can read it (the per-CPU softirq "
     "time in /proc/stat, kept in the JSON, did not match kperf's readings, "
@@ -328,6 +334,10 @@ NOTES = [
     "per message. sockperf's figures are over its valid window (the run "
     "minus its warm-up); its CPU per transaction uses all messages of the "
     "run. kperf runs without --warmup.",
+    "In the comparisons with peers kperf runs with --validate no: the "
+    "peers send a fixed buffer and never look at what they receive, so "
+    "that is the same work; the dp-stream and dp-rr cases show what "
+    "validation (kperf's default) costs.",
     "iperf3 3.12 is single-threaded: with -P 2 both streams share one "
     "thread per end. Peers use 128 KiB writes (-l 128K), as kperf's "
     "default --write-size/--read-size.",
@@ -410,8 +420,15 @@ def main(argv):
                     if c.loopback_only and path != "loopback":
                         continue
                     if c.kind in ("stream", "rr"):
+                        rps = casemod.steer_rps(env, c)
+                        if rps:
+                            say("%s %s: rps_cpus src %s, dst %s" % (
+                                path, c.name, rps["src"], rps["dst"]))
+                        n0 = len(runs)
                         run_comparison(env, c, a.reps_extra if c.extra
                                        else a.reps, a.time, rr_ok, prog, runs)
+                        for r in runs[n0:]:
+                            r["rps_cpus"] = rps
                     elif c.kind == "conn":
                         rs = casemod.run_conn(env, casemod.conn_reps(
                             a.reps, a.reps_extra), prog.log)

@@ -25,11 +25,20 @@ from pathlib import Path
 import procfs
 import tools
 
+# "rps": on the netns path, each host's receive queue is steered to one
+# CPU for the case (RPS mask of that CPU), so every tool's packets are
+# processed on the same CPUs: the data on the receiver's CPU, the ACKs on
+# the sender's.  With RPS on all CPUs the hash picks them per connection,
+# and a run whose ACKs land on the sender's CPU is about 30% slower than
+# one whose ACKs land elsewhere, whatever the tool: a lottery that swamps
+# the differences between tools in a handful of runs.
 PLACEMENTS = {
     "01": {"label": "src CPU 0, dst CPU 1", "src": 0, "dst": 1,
-           "kperf": ["--cpu-src-wrk", "0", "--cpu-dst-wrk", "1"]},
+           "kperf": ["--cpu-src-wrk", "0", "--cpu-dst-wrk", "1"],
+           "rps": {"src": 0, "dst": 1}},
     "00": {"label": "src CPU 0, dst CPU 0", "src": 0, "dst": 0,
-           "kperf": ["--cpu-src-wrk", "0", "--cpu-dst-wrk", "0"]},
+           "kperf": ["--cpu-src-wrk", "0", "--cpu-dst-wrk", "0"],
+           "rps": {"src": 0, "dst": 0}},
     # --allow-shared-cpus: keep the first connections, as the peers do,
     # instead of re-connecting until the flows' RX CPUs differ (which on
     # loopback, where every flow's RX CPU is the connecting thread's CPU,
@@ -114,11 +123,31 @@ def place_of(case, path):
         else case.place
 
 
+def steer_rps(env, case):
+    """netns: point each host's RPS at the CPU its placement names, or
+    back at all CPUs; return what was written, for the report."""
+    import lab as lablib
+    if env.name != "netns":
+        return None
+    rps = PLACEMENTS[place_of(case, env.name)].get("rps")
+    hosts = {"src": env.lab.hosts[0], "dst": env.lab.hosts[1]}
+    out = {}
+    for end, h in hosts.items():
+        mask = "%x" % (1 << rps[end]) if rps else lablib.rps_mask()
+        h.sh("for q in /sys/class/net/%s/queues/rx-*; do echo %s > "
+             "$q/rps_cpus || exit 1; done" % (lablib.IFNAME, mask))
+        out[end] = mask
+    return out
+
+
 def run_tool(env, case, tool, t):
     place = PLACEMENTS[place_of(case, env.name)]
     t = str(t)
     if tool in DATAPATHS:
         args = list(place["kperf"]) + case.kperf_args + DATAPATHS[tool]
+        # Beside peers, which never check what they receive: same work.
+        if not case.name.startswith("dp-"):
+            args += ["--validate", "no"]
         if case.n > 1:
             args += ["-n", str(case.n)]
         if case.kind == "rr":

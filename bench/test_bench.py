@@ -3,7 +3,9 @@
     /usr/bin/python3 -m pytest -q bench/test_bench.py
 
 Parsers against real output of the peers, the /proc accounting against the
-kernel's own wait4() figures, and the summaries and targets."""
+kernel's own wait4() figures, and the summaries and targets; for
+ktls.py (the kTLS benchmark in the VM lab) its parsing, TLS checks and
+table on synthetic case results, without a VM."""
 
 import os
 import subprocess
@@ -172,3 +174,149 @@ def test_shim_compiles(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert os.path.getsize(tmp_path / "s.so") > 0
+
+
+# ---------------------------------------------------------------------------
+# bench/ktls.py (the kTLS benchmark in the VM lab): its parsing, checks and
+# summary, on synthetic case results (no VM).
+
+import json  # noqa: E402
+import types  # noqa: E402
+
+import ktls  # noqa: E402
+
+
+def _stat_line(pid, comm, ppid, ut, st, cut=0, cst=0):
+    # fields 1-17 of /proc/PID/stat, then a few more
+    return ("%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 %d %d %d %d 20 0 1 0"
+            " 500 1000 200" % (pid, comm, ppid, pid, pid, ut, st, cut, cst))
+
+
+def _ktls_case(key, gbps=1.2, rx=3 * 10 ** 8, src_ticks=(100, 250),
+               dst_ticks=(40, 160), client=(5, 9), session_left=False,
+               tx_src=1, rx_dst=1, guest_tx=1):
+    tls = bool(ktls.BY_KEY[key][2])
+    cipher = {"chacha": "chacha20-poly1305", "aes256": "aes-gcm-256"}.get(
+        key, "aes-gcm-128")
+    ver = "1.2" if key.endswith("-12") else "1.3"
+    st = {"TlsTxSw": tx_src, "TlsRxSw": 1, "TlsDecryptError": 0}
+    dt = {"TlsTxSw": 1, "TlsRxSw": rx_dst, "TlsDecryptError": 0}
+    doc = {"test": {"duration_s": 3.0, "tls": {
+               "enabled": tls, "version": ver if tls else None,
+               "cipher": cipher if tls else None, "tx": tls, "rx": tls,
+               "nopad": False}},
+           "totals": {"throughput_gbps": gbps, "mismatches": 0},
+           "hosts": {"src": {"kernel": "6.1.0-test", "cpu_s_per_gb": 2.0,
+                             "worker_cpu_s": 0.6,
+                             "tls_stat": st if tls else None},
+                     "dst": {"cpu_s_per_gb": 1.0, "worker_cpu_s": 0.3,
+                             "tls_stat": dt if tls else None}},
+           "flows": [{"src": {"rx_cpu": 1, "rx_bytes": 0},
+                      "dst": {"rx_cpu": 0, "rx_bytes": rx}}]}
+    err = []
+    for when, i in (("before", 0), ("after", 1)):
+        err.append("@@KT %s self net:[111]" % when)
+        err.append("@@KT %s cpu cpu  %d 0 %d 900 0 0 %d 0 0 0"
+                   % (when, 100 + 150 * i, 50 + 200 * i, 10 + 30 * i))
+        err.append("@@KT %s kperfd net:[111] %s" % (
+            when, _stat_line(50, "kperfd", 1, 1, 1, src_ticks[i], 0)))
+        err.append("@@KT %s kperfd net:[222] %s" % (
+            when, _stat_line(60, "kperfd", 1, 2, 0, 0, dst_ticks[i])))
+    if session_left:
+        err.append("@@KT after kperfd net:[222] %s"
+                   % _stat_line(61, "kperfd", 60, 30, 30))
+    err.append("@@KT before client %s" % _stat_line(7, "sh", 1, 0, 0,
+                                                     client[0], 0))
+    err.append("@@KT after client %s" % _stat_line(7, "sh", 1, 0, 1, 0,
+                                                    client[1]))
+    err.append("a line of kperf's own")
+    zero = {"TlsTxSw": 0, "TlsRxSw": 0}
+    after = {"a": {"TlsTxSw": guest_tx if tls else 0, "TlsRxSw": int(tls)},
+             "b": {"TlsTxSw": int(tls), "TlsRxSw": int(tls)}}
+    return types.SimpleNamespace(
+        name="%s-r1" % key, rc=0, stdout=json.dumps(doc),
+        stderr="\n".join(err) + "\n", secs=4.2, timed_out=False,
+        tls_stat_before={"a": dict(zero), "b": dict(zero)},
+        tls_stat_after=after)
+
+
+def test_ktls_parse_run_measures_cpu_per_end():
+    r = ktls.parse_run(_ktls_case("aes128"), "aes128", 1)
+    assert r["ok"], r["error"]
+    c = r["cpu"]
+    # src: kperfd 100 -> 250 ticks, + client 5 -> 9 ticks; GB = 0.3
+    assert abs(c["src"]["kperfd_s"] - 1.5) < 1e-9
+    assert abs(c["src"]["client_s"] - 0.04) < 1e-9
+    assert abs(c["src"]["s_per_gb"] - 1.54 / 0.3) < 1e-9
+    assert abs(c["dst"]["s_per_gb"] - 1.2 / 0.3) < 1e-9
+    # guest busy: user +1.5, system +2.0, softirq +0.3
+    assert abs(r["machine"]["busy"] - 3.8) < 1e-9
+    assert r["tls_stat"]["src"]["TlsTxSw"] == 1
+    assert r["tls_stat_guest"]["b"]["TlsRxSw"] == 1
+    assert r["stderr"] == "a line of kperf's own"
+    assert r["rx_cpu"] == [[1, 0]]
+
+
+def test_ktls_parse_run_rejects_bad_runs():
+    r = ktls.parse_run(_ktls_case("plain", session_left=True), "plain", 1)
+    assert not r["ok"] and "sessions still alive" in r["error"]
+    r = ktls.parse_run(_ktls_case("chacha", tx_src=0), "chacha", 1)
+    assert not r["ok"] and "kperf src TlsTxSw" in r["error"]
+    r = ktls.parse_run(_ktls_case("aes256", guest_tx=0), "aes256", 1)
+    assert not r["ok"] and "guest a TlsTxSw" in r["error"]
+    # a plain run whose JSON says TLS (the variant's cipher is checked too)
+    r = ktls.parse_run(_ktls_case("aes128"), "plain", 1)
+    assert not r["ok"] and "TLS on in a plain run" in r["error"]
+    r = ktls.parse_run(_ktls_case("aes128"), "aes128-12", 1)
+    assert not r["ok"] and "not TLS 1.2 aes-gcm-128" in r["error"]
+    bad = _ktls_case("plain")
+    bad.rc, bad.stdout = 1, ""
+    r = ktls.parse_run(bad, "plain", 1)
+    assert not r["ok"] and r["error"].startswith("exit 1")
+
+
+def test_ktls_summary_ratios_and_table():
+    runs = []
+    for rep, (g_plain, g_tls) in enumerate(((1.5, 1.0), (1.4, 0.8),
+                                            (1.6, 0.9)), 1):
+        runs.append(ktls.parse_run(_ktls_case("plain", gbps=g_plain,
+                                              src_ticks=(0, 60)),
+                                   "plain", rep))
+        runs.append(ktls.parse_run(_ktls_case("chacha", gbps=g_tls,
+                                              src_ticks=(0, 150)),
+                                   "chacha", rep))
+    bad = ktls.parse_run(_ktls_case("aes128", rx_dst=0), "aes128", 1)
+    runs.append(bad)
+    s = ktls.summarize(runs)
+    assert list(s) == ["plain", "aes128", "chacha"]     # VARIANTS order
+    assert s["plain"]["gbps"]["median"] == 1.5
+    assert abs(s["chacha"]["ratio"]["gbps"] - 0.9 / 1.5) < 1e-9
+    # src: (60 + 4) vs (150 + 4) ticks per 0.3 GB
+    assert abs(s["chacha"]["ratio"]["src_cpu"] - 154 / 64) < 1e-9
+    assert s["plain"]["ratio"]["gbps"] == 1.0
+    assert s["aes128"]["n_ok"] == 0 and s["aes128"]["n_failed"] == 1
+    doc = {"facts": {"date": "d", "qemu_args": "qemu -accel tcg -cpu max",
+                     "cpu_model": "X", "ncpus": 2, "kernel": "k",
+                     "qemu_version": "QEMU 7.2", "loadavg_start": ["0"] * 3,
+                     "kperf_version": "kperf", "git_commit": "abc",
+                     "git_dirty": False},
+           "guest": {"uname_r": "6.1.0-test", "flags": "fpu aes avx2"},
+           "options": {"reps": 3, "time": "3"}, "runs": runs,
+           "summary": s, "notes": ktls.NOTES}
+    text = ktls.md(doc)
+    assert "| TLS 1.3 chacha20-poly1305 | 3 | 0.900 (0.800–1.00) | ×0.60 |" \
+        in text
+    assert "| TLS 1.3 aes-gcm-128 | 0 (1 failed) | **failed**: TLS check" \
+        in text
+    assert "6.1.0-test" in text and "aes avx2" in text
+    assert "TCG" in text and "not what kTLS costs on a real host" in text
+
+
+def test_ktls_plan_alternates_in_one_boot():
+    p = ktls.plan(2, "3")
+    runs = [(k, r) for _, k, r, _, _ in p if k and r]
+    keys = [k for k, _, _ in ktls.VARIANTS]
+    assert runs == [(k, 1) for k in keys] + [(k, 2) for k in keys]
+    for name, _, _, _, _ in p:
+        assert ktls.vmlab.CASE_NAME.match(name), name
+    assert p[0][0] == "guest-facts" and p[-1][0] == "guest-crypto"

@@ -207,6 +207,18 @@ static size_t buf_len(const struct test *t)
 			     65536));
 }
 
+/* Bytes of buffers the test needs: workers', io_uring's, the payload. */
+static uint64_t test_mem(const struct test *t)
+{
+	uint64_t per_worker = buf_len(t);
+
+	if (t->params.engine == PROTO_ENGINE_IO_URING)
+		per_worker += (uint64_t)URING_NBUFS *
+			      (buf_len(t) < URING_BUF_MAX ? buf_len(t) :
+							    URING_BUF_MAX);
+	return per_worker * t->n_tws + PAT_PERIOD + buf_len(t);
+}
+
 static int test_arm_workers(struct test *t, char *err, size_t errlen)
 {
 	size_t len = buf_len(t);
@@ -354,7 +366,7 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	ret = test_bind(s, t, err, errlen);
 	if (ret < 0)
 		goto fail;
-	if ((uint64_t)buf_len(t) * t->n_tws > TEST_BUF_MAX) {
+	if (test_mem(t) > TEST_BUF_MAX) {
 		snprintf(err, errlen, "%u workers with %zu-byte buffers exceed "
 			 "this session's limit of %llu MiB", t->n_tws,
 			 buf_len(t), TEST_BUF_MAX >> 20);

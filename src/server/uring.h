@@ -24,7 +24,6 @@ struct wrk_params;
 /* Provided receive buffers per worker, and their size at most. */
 #define URING_NBUFS		32
 #define URING_BUF_MAX		(256 * 1024)
-#define URING_MEM_MAX		((size_t)URING_NBUFS * URING_BUF_MAX)
 
 /*
  * Can this host run p's data path on io_uring?  0, or -errno with the
