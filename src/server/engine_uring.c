@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -38,6 +40,7 @@
 
 struct uring {
 	struct io_uring ring;
+	int disabled;		/* R_DISABLED: the worker enables it */
 	int cmd_fd;
 	int cmd_armed;
 	int multishot;		/* 0 once the kernel refused it */
@@ -45,7 +48,8 @@ struct uring {
 	uint8_t rx_mode;
 	struct io_uring_buf_ring *br;
 	size_t br_len;
-	uint8_t *bufs;		/* URING_NBUFS * buf_size */
+	uint8_t *bufs;		/* nbufs * buf_size */
+	unsigned int nbufs;	/* a power of 2, <= URING_NBUFS */
 	size_t buf_size;
 	int64_t lent;		/* buffer handed out by the last recv, -1 */
 	uint32_t pending;	/* requests whose last completion is due */
@@ -71,7 +75,7 @@ static void ur_recycle(struct uring *u)
 		return;
 	io_uring_buf_ring_add(u->br, u->bufs + (size_t)u->lent * u->buf_size,
 			      (unsigned int)u->buf_size, (unsigned short)u->lent,
-			      io_uring_buf_ring_mask(URING_NBUFS), 0);
+			      io_uring_buf_ring_mask(u->nbufs), 0);
 	io_uring_buf_ring_advance(u->br, 1);
 	u->lent = -1;
 }
@@ -436,7 +440,7 @@ static void ur_fini(struct io_engine *e)
 	if (u->br)
 		munmap(u->br, u->br_len);
 	if (u->bufs)
-		munmap(u->bufs, (size_t)URING_NBUFS * u->buf_size);
+		munmap(u->bufs, (size_t)u->nbufs * u->buf_size);
 	free(u->ready);
 	free(u);
 	e->priv = NULL;
@@ -446,6 +450,23 @@ static void ur_fini(struct io_engine *e)
 static int ur_init(struct io_engine *e, int cmd_fd)
 {
 	return -EOPNOTSUPP;	/* uring_setup() does it, with the params */
+}
+
+/* The worker's thread becomes the ring's one submitter. */
+static int ur_start(struct io_engine *e)
+{
+	struct uring *u = e->priv;
+	int ret = 0;
+
+	/*
+	 * Debian 12's liburing 2.3 declares io_uring_enable_rings() but its
+	 * library does not export it: the system call itself.
+	 */
+	if (u->disabled && syscall(__NR_io_uring_register, u->ring.ring_fd,
+				   IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+		ret = -errno;
+	u->disabled = 0;
+	return ret;
 }
 
 const struct io_ops io_uring_ops = {
@@ -459,6 +480,7 @@ const struct io_ops io_uring_ops = {
 	.send = ur_send,
 	.recv = ur_recv,
 	.quiesce = ur_quiesce,
+	.start = ur_start,
 };
 
 static int disabled_sysctl(void)
@@ -527,16 +549,16 @@ int uring_probe(const struct wrk_params *p, char *err, size_t errlen)
 static int setup_buffers(struct uring *u, size_t buf_size, char *err,
 			 size_t errlen)
 {
-	struct io_uring_buf_reg reg = { .ring_entries = URING_NBUFS,
+	struct io_uring_buf_reg reg = { .ring_entries = u->nbufs,
 					.bgid = UR_BGID };
 	unsigned int i;
 	int ret;
 
 	u->buf_size = buf_size;
-	u->bufs = mmap(NULL, (size_t)URING_NBUFS * buf_size,
+	u->bufs = mmap(NULL, (size_t)u->nbufs * buf_size,
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
-	u->br_len = URING_NBUFS * sizeof(struct io_uring_buf);
+	u->br_len = u->nbufs * sizeof(struct io_uring_buf);
 	u->br = mmap(NULL, u->br_len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (u->bufs == MAP_FAILED || u->br == MAP_FAILED) {
@@ -547,7 +569,7 @@ static int setup_buffers(struct uring *u, size_t buf_size, char *err,
 		return -ENOMEM;
 	}
 	/* Touch every page now, not inside the measured window. */
-	memset(u->bufs, 0, (size_t)URING_NBUFS * buf_size);
+	memset(u->bufs, 0, (size_t)u->nbufs * buf_size);
 	reg.ring_addr = (uintptr_t)u->br;
 	ret = io_uring_register_buf_ring(&u->ring, &reg, 0);
 	if (ret < 0) {
@@ -556,12 +578,12 @@ static int setup_buffers(struct uring *u, size_t buf_size, char *err,
 		return ret == -EINVAL ? -EOPNOTSUPP : ret;
 	}
 	io_uring_buf_ring_init(u->br);
-	for (i = 0; i < URING_NBUFS; i++)
+	for (i = 0; i < u->nbufs; i++)
 		io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * buf_size,
 				      (unsigned int)buf_size,
 				      (unsigned short)i,
-				      io_uring_buf_ring_mask(URING_NBUFS), i);
-	io_uring_buf_ring_advance(u->br, URING_NBUFS);
+				      io_uring_buf_ring_mask(u->nbufs), i);
+	io_uring_buf_ring_advance(u->br, (int)u->nbufs);
 	return 0;
 }
 
@@ -588,8 +610,29 @@ int uring_setup(struct io_engine *e, int cmd_fd, const struct wrk_params *p,
 	u->lent = -1;
 	u->rx_mode = p->rx_mode;
 	u->cap = n_flows;
+	/*
+	 * Each flow holds a buffer or two at a time (it reads what a
+	 * completion brought and hands the buffer back): a few buffers per
+	 * flow keep them warm in the cache, where 32 would rotate through
+	 * megabytes.  The ring size must be a power of 2.
+	 */
+	u->nbufs = 4;
+	while (u->nbufs < 2 * n_flows && u->nbufs < URING_NBUFS)
+		u->nbufs *= 2;
 	u->ready = calloc(n_flows ? n_flows : 1, sizeof(*u->ready));
-	ret = io_uring_queue_init(UR_ENTRIES, &u->ring, 0);
+	/*
+	 * One submitter (the worker) whose completions run their task work
+	 * only when it waits: fewer interrupts of the worker, batched
+	 * completions (Linux 6.1+).  Set up disabled, so that this thread
+	 * can register buffers and the worker enables it at RUN.
+	 */
+	ret = io_uring_queue_init_params(UR_ENTRIES, &u->ring, &(struct
+		io_uring_params){ .flags = IORING_SETUP_SINGLE_ISSUER |
+				  IORING_SETUP_DEFER_TASKRUN |
+				  IORING_SETUP_R_DISABLED });
+	u->disabled = ret == 0;
+	if (ret == -EINVAL)	/* an older kernel: the plain ring */
+		ret = io_uring_queue_init(UR_ENTRIES, &u->ring, 0);
 	if (ret < 0) {
 		free(u->ready);
 		free(u);

@@ -70,6 +70,8 @@ struct io_ops {
 			const uint8_t **data);
 	/* Cancel every request and reap them: the test is ending. */
 	void (*quiesce)(struct io_engine *e);
+	/* Called by the worker's thread before it first waits; 0/-errno. */
+	int (*start)(struct io_engine *e);
 };
 
 extern const struct io_ops io_epoll_ops;

@@ -21,7 +21,7 @@
 
 struct wrk_params;
 
-/* Provided receive buffers per worker, and their size at most. */
+/* Provided receive buffers per worker at most, and their size. */
 #define URING_NBUFS		32
 #define URING_BUF_MAX		(256 * 1024)
 

@@ -53,6 +53,7 @@ static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
 	unsigned int i;
+	int ret;
 
 	w->p = *w->params;
 	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
@@ -69,11 +70,15 @@ static void wrk_run(struct worker *w)
 		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
 	}
 	w->budget = w->io == &w->blk ? 1 : WRK_IO_BUDGET;
+	ret = w->io->ops->start ? w->io->ops->start(w->io) : 0;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
 		f->running = 1;
-		f->ops->start(w, f, now);
+		if (ret < 0)
+			flow_fail(w, f, -ret);	/* reported as the flow's */
+		else
+			f->ops->start(w, f, now);
 	}
 }
 
