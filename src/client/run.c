@@ -115,6 +115,12 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 	if (!ret)
 		ret = need_feature(&r->dst.ctl, PROTO_FEAT_TCP_OPTS,
 				   "per-flow TCP settings (CONN_SETOPT)");
+	if (!ret && (o->tls.tx || o->tls.rx))
+		ret = need_feature(&r->src.ctl, PROTO_FEAT_TLS,
+				   "kernel TLS (CONN_TLS)");
+	if (!ret && (o->tls.tx || o->tls.rx))
+		ret = need_feature(&r->dst.ctl, PROTO_FEAT_TLS,
+				   "kernel TLS (CONN_TLS)");
 	if (!ret && !data_path_default(o))
 		ret = need_feature(&r->src.ctl, PROTO_FEAT_DATAPATH,
 				   "data-path options (engines, zero-copy, "

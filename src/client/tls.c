@@ -160,15 +160,6 @@ static int make_key(struct proto_tls_key *k, uint16_t cipher)
 	return -EIO;
 }
 
-/* Both sessions must know CONN_TLS and TLS_STAT. */
-static int need_tls(struct ctl *c)
-{
-	if (c->hello.features & PROTO_FEAT_TLS)
-		return 0;
-	return ctl_fail(c, -EOPNOTSUPP, "this kperfd does not support kernel "
-			"TLS (CONN_TLS)");
-}
-
 static int read_stat(struct side *s, struct proto_tls_stat *st)
 {
 	struct proto_hdr h;
@@ -267,12 +258,8 @@ int tls_apply(struct run *r)
 
 	if (!tls_on(r->o))
 		return 0;
-	ret = need_tls(&r->src.ctl);
-	if (!ret)
-		ret = need_tls(&r->dst.ctl);
 	/* Before: the sockets set up below count in TlsTxSw, TlsRxSw. */
-	if (!ret)
-		ret = read_stat(&r->src, &r->src.tls_before);
+	ret = read_stat(&r->src, &r->src.tls_before);
 	if (!ret)
 		ret = read_stat(&r->dst, &r->dst.tls_before);
 	if (ret < 0)

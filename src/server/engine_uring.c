@@ -38,6 +38,9 @@
 #define UD_CANCEL	3
 #define UD_KIND		7ull
 
+/* Every queued receive holds a buffer: a flow's queue never overflows. */
+_Static_assert(FLOW_URING_RQ >= URING_NBUFS, "receive queue per flow");
+
 struct uring {
 	struct io_uring ring;
 	int disabled;		/* R_DISABLED: the worker enables it */
@@ -115,7 +118,6 @@ static void arm_recv(struct uring *u, struct flow *f, size_t len)
 	}
 	io_uring_sqe_set_data64(sqe, (uintptr_t)f | UD_RECV);
 	f->u.recv_armed = 1;
-	f->u.pending++;
 	u->pending++;
 }
 
@@ -185,7 +187,6 @@ static void on_recv(struct uring *u, struct flow *f,
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		f->u.recv_armed = 0;
-		f->u.pending--;
 		u->pending--;
 	}
 	if (cqe->res > 0) {
@@ -222,14 +223,12 @@ static void on_send(struct uring *u, struct flow *f,
 		f->x.zc_done++;
 		if ((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED)
 			f->x.zc_copied++;
-		f->u.pending--;
 		u->pending--;
 		return;
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		f->x.zc_calls++;	/* a notification follows */
 	else {
-		f->u.pending--;
 		u->pending--;
 	}
 	f->u.send_busy = 0;
@@ -357,7 +356,6 @@ static ssize_t ur_send(struct io_engine *e, struct flow *f, const void *buf,
 	}
 	io_uring_sqe_set_data64(sqe, (uintptr_t)f | UD_SEND);
 	f->u.send_busy = 1;
-	f->u.pending++;
 	u->pending++;
 	return -EAGAIN;
 }

@@ -68,7 +68,6 @@ struct flow_uring {
 	uint8_t recv_armed;	/* a (multishot) receive is pending */
 	uint8_t send_busy;	/* a send is pending */
 	uint8_t queued;	/* queued for a synthetic event */
-	uint32_t pending;	/* requests not yet completed */
 	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
 	int32_t tx_err;
 };
