@@ -58,6 +58,7 @@ PLACEMENTS = {
 DATAPATHS = {
     "kperf": [],
     "kperf no-validate": ["--validate", "no"],
+    "kperf no-waitall": ["--waitall", "no"],
     "kperf io_uring": ["--iou-src", "--iou-dst"],
     "kperf io_uring no-validate": ["--iou-src", "--iou-dst",
                                    "--validate", "no"],
@@ -89,8 +90,9 @@ class Case:
 
 
 CASES = [
+    # kperf's receiver with and without whole-block reads (--waitall).
     Case("stream1-01", "stream", "Stream, 1 flow", "01", 1,
-         ["kperf", "iperf3", "iperf2"]),
+         ["kperf", "kperf no-waitall", "iperf3", "iperf2"]),
     Case("stream1-00", "stream", "Stream, 1 flow", "00", 1,
          ["kperf", "iperf3"], extra=True),
     Case("stream1-nopin", "stream", "Stream, 1 flow", "nopin", 1,

@@ -8,7 +8,7 @@ PACKAGES=(
 	build-essential gcc clang meson ninja-build pkg-config	# build
 	libcmocka-dev libcjson-dev liburing-dev libinih-dev	# libraries
 	python3 python3-pytest					# system tests
-	iproute2 procps iputils-ping				# test lab
+	iproute2 procps iputils-ping strace			# test lab
 	iperf3 iperf sockperf					# peers (bench/)
 	qemu-system-x86 busybox-static				# VM lab (tests/vm)
 	valgrind

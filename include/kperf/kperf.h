@@ -134,12 +134,15 @@ struct kperf_opts {
 	 * Data path: the I/O engine of each end; how every receiving end
 	 * reads (copy, MSG_TRUNC, TCP_ZEROCOPY_RECEIVE) and every sending end
 	 * writes (copy, MSG_ZEROCOPY); validate the payload (-1: default,
-	 * on unless rx_mode is KPERF_RX_TRUNC).
+	 * on unless rx_mode is KPERF_RX_TRUNC); stream receivers read whole
+	 * blocks of read_size with MSG_WAITALL (-1: default, on unless the
+	 * destination uses io_uring or KPERF_RX_ZEROCOPY, which cannot).
 	 */
 	enum kperf_engine engine_src, engine_dst;
 	enum kperf_rx_mode rx_mode;
 	enum kperf_tx_mode tx_mode;
 	int validate;
+	int waitall;
 	/* Kernel TLS; refused with KPERF_RX_ZEROCOPY, _TRUNC, TX_ZEROCOPY. */
 	struct kperf_tls tls;
 	/* Called for each interval sample when interval_ms > 0. */
@@ -277,6 +280,7 @@ struct kperf_data_path {
 	enum kperf_rx_mode rx_mode;
 	enum kperf_tx_mode tx_mode;
 	int validate;			/* receivers checked every byte */
+	int waitall;			/* stream receivers: MSG_WAITALL */
 };
 
 struct kperf_report {

@@ -21,6 +21,10 @@ const char cli_data_usage[] =
 "                            copied anyway are counted and reported\n"
 "      --validate yes|no     check every byte received against the\n"
 "                            pattern sent (default yes, no with --msg-trunc)\n"
+"      --waitall yes|no      stream receivers wait for whole --read-size\n"
+"                            blocks (MSG_WAITALL, bytes held at most 1-4 ms)\n"
+"                            or take what is queued; default yes (no with\n"
+"                            io_uring or --zerocopy-rx receivers)\n"
 "                            A stream test's source sends and its\n"
 "                            destination receives; in RR both do both.\n";
 
@@ -28,6 +32,19 @@ void cli_data_init(struct cli_data *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->validate = -1;
+	d->waitall = -1;
+}
+
+static int yes_no(const char *opt, const char *val, int *out, char *err,
+		  size_t errlen)
+{
+	if (!strcmp(val, "yes"))
+		*out = 1;
+	else if (!strcmp(val, "no"))
+		*out = 0;
+	else
+		return cli_val_err(err, errlen, opt, val, "is not yes or no");
+	return 0;
 }
 
 static int engine(const char *opt, const char *val, enum kperf_engine *e,
@@ -82,14 +99,9 @@ int cli_data_opt(struct cli_data *d, int id, const char *opt, const char *val,
 		d->tx_mode = KPERF_TX_ZEROCOPY;
 		return 0;
 	case OPT_VALIDATE:
-		if (!strcmp(val, "yes"))
-			d->validate = 1;
-		else if (!strcmp(val, "no"))
-			d->validate = 0;
-		else
-			return cli_val_err(err, errlen, opt, val,
-					   "is not yes or no");
-		return 0;
+		return yes_no(opt, val, &d->validate, err, errlen);
+	case OPT_WAITALL:
+		return yes_no(opt, val, &d->waitall, err, errlen);
 	}
 	snprintf(err, errlen, "option %s is not implemented", opt);
 	return -EINVAL;
@@ -117,10 +129,27 @@ int cli_data_finish(const struct cli_data *d, struct kperf_opts *o,
 			 "io_uring operation", iou_rx);
 		return -EINVAL;
 	}
+	if (d->waitall >= 0 && rr) {
+		snprintf(err, errlen, "--waitall is for stream tests: an RR "
+			 "end reads whole messages anyway");
+		return -EINVAL;
+	}
+	if (d->waitall == 1 && d->engine_dst == KPERF_ENGINE_IO_URING) {
+		snprintf(err, errlen, "--waitall yes and %s exclude each "
+			 "other: io_uring's multishot receive completes with "
+			 "what is queued", d->engine_opt[1]);
+		return -EINVAL;
+	}
+	if (d->waitall == 1 && d->rx_mode == KPERF_RX_ZEROCOPY) {
+		snprintf(err, errlen, "--waitall yes and --zerocopy-rx exclude "
+			 "each other: TCP_ZEROCOPY_RECEIVE maps what is queued");
+		return -EINVAL;
+	}
 	o->engine_src = d->engine_src;
 	o->engine_dst = d->engine_dst;
 	o->rx_mode = d->rx_mode;
 	o->tx_mode = d->tx_mode;
 	o->validate = d->validate;
+	o->waitall = d->waitall;
 	return 0;
 }

@@ -5,7 +5,10 @@
  * original kperf's --iou-src/--iou-dst), how receivers read
  * (--msg-trunc, --zerocopy-rx), how senders write (--msg-zerocopy), and
  * payload validation (--validate yes|no: default yes, except with
- * --msg-trunc, which discards the bytes before anyone can look at them).
+ * --msg-trunc, which discards the bytes before anyone can look at them),
+ * and whole-block reads (--waitall yes|no: stream receivers ask for
+ * MSG_WAITALL; default yes where a receiver can, i.e. not with io_uring
+ * or --zerocopy-rx).
  *
  * cli.c hands every such option to cli_data_opt() as it meets it, then
  * calls cli_data_finish() once, which also refuses the combinations no
@@ -29,7 +32,8 @@ enum {
 	OPT_ZEROCOPY_RX,
 	OPT_MSG_ZEROCOPY,
 	OPT_VALIDATE,
-	CLI_DATA_LAST = OPT_VALIDATE,
+	OPT_WAITALL,
+	CLI_DATA_LAST = OPT_WAITALL,
 };
 
 #define CLI_DATA_LONG_OPTS \
@@ -40,13 +44,15 @@ enum {
 	{ "msg-trunc", no_argument, NULL, OPT_MSG_TRUNC }, \
 	{ "zerocopy-rx", no_argument, NULL, OPT_ZEROCOPY_RX }, \
 	{ "msg-zerocopy", no_argument, NULL, OPT_MSG_ZEROCOPY }, \
-	{ "validate", required_argument, NULL, OPT_VALIDATE }
+	{ "validate", required_argument, NULL, OPT_VALIDATE }, \
+	{ "waitall", required_argument, NULL, OPT_WAITALL }
 
 struct cli_data {
 	enum kperf_engine engine_src, engine_dst;
 	enum kperf_rx_mode rx_mode;
 	enum kperf_tx_mode tx_mode;
 	int validate;		/* -1: default */
+	int waitall;		/* -1: default */
 	const char *rx_opt;	/* the option that chose rx_mode */
 	const char *engine_opt[2];	/* src, dst: what chose io_uring */
 };

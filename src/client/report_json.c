@@ -222,7 +222,8 @@ static int add_data_path(cJSON *test, const struct kperf_data_path *d)
 				     report_rx_mode_name(d->rx_mode)) ||
 	    !cJSON_AddStringToObject(o, "tx_mode",
 				     report_tx_mode_name(d->tx_mode)) ||
-	    !cJSON_AddBoolToObject(o, "validate", d->validate))
+	    !cJSON_AddBoolToObject(o, "validate", d->validate) ||
+	    !cJSON_AddBoolToObject(o, "waitall", d->waitall))
 		return -ENOMEM;
 	return 0;
 }

@@ -115,10 +115,11 @@ static void print_header(FILE *f, const struct kperf_report *r)
 			r->placement.attempts == 1 ? "" : "s",
 			r->placement.connections_opened,
 			r->placement.connections_discarded);
-	fprintf(f, "data path: %s (src) / %s (dst), receive %s, send %s, "
+	fprintf(f, "data path: %s (src) / %s (dst), receive %s%s, send %s, "
 		"validation %s\n", report_engine_name(r->data_path.engine_src),
 		report_engine_name(r->data_path.engine_dst),
 		report_rx_mode_name(r->data_path.rx_mode),
+		r->data_path.waitall ? " (whole blocks)" : "",
 		report_tx_mode_name(r->data_path.tx_mode),
 		r->data_path.validate ? "on" : "off");
 }

@@ -40,6 +40,7 @@ void kperf_opts_init(struct kperf_opts *o)
 	o->connect_timeout_ms = 5000;
 	o->placement_attempts = KPERF_ATTEMPTS_DEFAULT;
 	o->validate = -1;
+	o->waitall = -1;
 }
 
 /* The TCP settings are within what CONNECT and CONN_SETOPT carry. */
@@ -58,6 +59,18 @@ static int validating(const struct kperf_opts *o)
 	return o->validate < 0 ? o->rx_mode != KPERF_RX_TRUNC : o->validate;
 }
 
+/* Whole-block reads: stream receivers that read with recv() can. */
+static int waitall_possible(const struct kperf_opts *o)
+{
+	return o->type == KPERF_STREAM && o->rx_mode != KPERF_RX_ZEROCOPY &&
+	       o->engine_dst != KPERF_ENGINE_IO_URING;
+}
+
+static int waiting_all(const struct kperf_opts *o)
+{
+	return o->waitall < 0 ? waitall_possible(o) : o->waitall;
+}
+
 /* The data path asked is one the protocol can carry and a kernel do. */
 static int data_opts_ok(const struct kperf_opts *o)
 {
@@ -69,6 +82,8 @@ static int data_opts_ok(const struct kperf_opts *o)
 	    (unsigned int)o->tx_mode > KPERF_TX_ZEROCOPY)
 		return 0;
 	if (o->rx_mode == KPERF_RX_TRUNC && o->validate > 0)
+		return 0;
+	if (o->waitall > 0 && !waitall_possible(o))
 		return 0;
 	return o->rx_mode != KPERF_RX_ZEROCOPY ||
 	       (o->engine_dst != KPERF_ENGINE_IO_URING &&
@@ -129,6 +144,9 @@ static int open_sides(struct run *r, char *err, size_t errlen)
 		ret = need_feature(&r->dst.ctl, PROTO_FEAT_DATAPATH,
 				   "data-path options (engines, zero-copy, "
 				   "validation)");
+	if (!ret && waiting_all(o))
+		ret = need_feature(&r->dst.ctl, PROTO_FEAT_WAITALL,
+				   "whole-block reads (--waitall)");
 	return ret;
 }
 
@@ -204,7 +222,9 @@ static int start_side(struct run *r, struct side *s, uint8_t role)
 		.depth = rr ? o->depth : 0,
 		.resp_delay_us = rr ? o->resp_delay_us : 0,
 		.flags = (o->no_latency ? PROTO_TEST_F_NO_LATENCY : 0) |
-			 (validating(o) ? PROTO_TEST_F_VALIDATE : 0),
+			 (validating(o) ? PROTO_TEST_F_VALIDATE : 0) |
+			 (role == PROTO_ROLE_PASSIVE && waiting_all(o) ?
+			  PROTO_TEST_F_WAITALL : 0),
 		.engine = (role == PROTO_ROLE_ACTIVE ? o->engine_src :
 						       o->engine_dst) ==
 			  KPERF_ENGINE_IO_URING ? PROTO_ENGINE_IO_URING :
@@ -517,6 +537,7 @@ int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
 			.rx_mode = o->rx_mode,
 			.tx_mode = o->tx_mode,
 			.validate = validating(o),
+			.waitall = waiting_all(o),
 		};
 		fill_host(&r.rep->src, o->src_host, &r.src.ctl.hello);
 		fill_host(&r.rep->dst, o->dst_host, &r.dst.ctl.hello);

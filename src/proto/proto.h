@@ -76,6 +76,7 @@
 #define PROTO_FEAT_TCP_OPTS	(1ull << 3)	/* CONN_SETOPT, CONNECT mss */
 #define PROTO_FEAT_DATAPATH	(1ull << 4)	/* engines, modes, validation */
 #define PROTO_FEAT_TLS		(1ull << 5)	/* CONN_TLS, TLS_STAT */
+#define PROTO_FEAT_WAITALL	(1ull << 6)	/* TEST_START WAITALL */
 
 /* TEST_START test types and per-flow roles. */
 #define PROTO_TEST_STREAM	1
@@ -86,7 +87,8 @@
 /* TEST_START flags. */
 #define PROTO_TEST_F_NO_LATENCY	0x0001	/* rr: do not time transactions */
 #define PROTO_TEST_F_VALIDATE	0x0002	/* check every byte received */
-#define PROTO_TEST_F_ALL	0x0003
+#define PROTO_TEST_F_WAITALL	0x0004	/* stream: read whole blocks */
+#define PROTO_TEST_F_ALL	0x0007
 
 /* Data path of a session's side of a test (TEST_START). */
 #define PROTO_ENGINE_EPOLL	0

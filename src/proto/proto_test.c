@@ -43,6 +43,11 @@ static bool test_req_ok(const struct proto_test_req *m)
 	/* Bytes discarded in the kernel cannot be checked. */
 	if (m->rx_mode == PROTO_RX_TRUNC && (m->flags & PROTO_TEST_F_VALIDATE))
 		return false;
+	/* Whole-block reads: a stream receiver that reads with recv(). */
+	if ((m->flags & PROTO_TEST_F_WAITALL) &&
+	    (!stream || m->rx_mode == PROTO_RX_ZEROCOPY ||
+	     m->engine == PROTO_ENGINE_IO_URING))
+		return false;
 	if ((m->flags & ~PROTO_TEST_F_ALL) ||
 	    m->resp_delay_us > PROTO_MAX_RESP_DELAY_US)
 		return false;

@@ -53,6 +53,7 @@ struct flow_xfer {
 	uint64_t zrx_mapped, zrx_copied;
 	uint8_t *zrx_map;	/* TCP_ZEROCOPY_RECEIVE window, zrx_len */
 	size_t zrx_len;
+	int rcvtimeo_set;	/* SO_RCVTIMEO set for MSG_WAITALL */
 };
 
 /* A flow's share of a completion engine (engine_uring.c owns it). */

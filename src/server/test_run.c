@@ -222,6 +222,7 @@ static uint64_t test_mem(const struct test *t)
 static int test_arm_workers(struct test *t, char *err, size_t errlen)
 {
 	size_t len = buf_len(t);
+	const char *what = NULL;
 	unsigned int i, j;
 	int ret;
 
@@ -261,12 +262,10 @@ static int test_arm_workers(struct test *t, char *err, size_t errlen)
 		ret = arm_rr_flow(t, f);
 		if (ret < 0)
 			return ret;
-		ret = xfer_arm(f, &t->params);
+		ret = xfer_arm(f, &t->params, &what);
 		if (ret < 0) {
-			snprintf(err, errlen, "flow %u: %s: %s", j,
-				 t->params.rx_mode == PROTO_RX_ZEROCOPY ?
-				 "TCP_ZEROCOPY_RECEIVE window (mmap)" :
-				 "SO_ZEROCOPY", strerror(-ret));
+			snprintf(err, errlen, "flow %u: %s: %s", j, what,
+				 strerror(-ret));
 			return ret;
 		}
 		w->flows[w->n_flows++] = f;
@@ -356,6 +355,8 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 		.rx_mode = t->req.rx_mode,
 		.tx_mode = t->req.tx_mode,
 		.validate = !!(t->req.flags & PROTO_TEST_F_VALIDATE),
+		.waitall = t->req.type == PROTO_TEST_STREAM &&
+			   (t->req.flags & PROTO_TEST_F_WAITALL),
 	};
 	t->flows = calloc(t->req.n, sizeof(*t->flows));
 	t->tws = calloc(t->req.n, sizeof(*t->tws));

@@ -41,6 +41,7 @@ struct wrk_params {
 	/* Data path (PROTO_ENGINE_*, PROTO_RX_*, PROTO_TX_*). */
 	uint8_t engine, rx_mode, tx_mode;
 	int validate;		/* check every byte read */
+	int waitall;		/* stream: receivers read whole blocks */
 	const struct pat *pat;	/* the payload, read-only */
 };
 

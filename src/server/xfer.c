@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -40,8 +41,22 @@ struct zc_receive {
 
 #define ZC_FINISH_MS	1000	/* completions still due at the end */
 #define ZRX_MIN_LEN	(64 * 1024)
+/*
+ * How long a MSG_WAITALL read may hold bytes that have arrived: without
+ * a bound, a slow flow's bytes would be counted a whole block late, and
+ * interval samples would come in block-sized steps.  The kernel rounds it
+ * up to a timer tick (1-4 ms).
+ */
+#define WAITALL_MAX_US	1000
 
-int xfer_arm(struct flow *f, const struct wrk_params *p)
+static int set_rcvtimeo(int fd, long usec)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = usec };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	int one = 1;
@@ -49,8 +64,17 @@ int xfer_arm(struct flow *f, const struct wrk_params *p)
 
 	f->x.first_bad = PAT_NONE;
 	if (p->tx_mode == PROTO_TX_ZEROCOPY &&
-	    setsockopt(f->fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0)
+	    setsockopt(f->fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0) {
+		*what = "SO_ZEROCOPY";
 		return -errno;
+	}
+	if (p->waitall && f->role == PROTO_ROLE_PASSIVE) {
+		if (set_rcvtimeo(f->fd, WAITALL_MAX_US) < 0) {
+			*what = "SO_RCVTIMEO";
+			return -errno;
+		}
+		f->x.rcvtimeo_set = 1;
+	}
 	if (p->rx_mode != PROTO_RX_ZEROCOPY)
 		return 0;
 	len = p->read_size > ZRX_MIN_LEN ? p->read_size : ZRX_MIN_LEN;
@@ -59,6 +83,7 @@ int xfer_arm(struct flow *f, const struct wrk_params *p)
 	f->x.zrx_map = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd, 0);
 	if (f->x.zrx_map == MAP_FAILED) {
 		f->x.zrx_map = NULL;
+		*what = "TCP_ZEROCOPY_RECEIVE window (mmap)";
 		return -errno;
 	}
 	f->x.zrx_len = len;
@@ -70,6 +95,10 @@ void xfer_disarm(struct flow *f)
 	if (f->x.zrx_map)
 		munmap(f->x.zrx_map, f->x.zrx_len);
 	f->x.zrx_map = NULL;
+	/* The connection may serve the next test: no timeout left behind. */
+	if (f->x.rcvtimeo_set)
+		set_rcvtimeo(f->fd, 0);
+	f->x.rcvtimeo_set = 0;
 }
 
 static void check(struct worker *w, struct flow *f, const uint8_t *data,
@@ -196,19 +225,27 @@ static ssize_t recv_zerocopy(struct worker *w, struct flow *f, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * MSG_WAITALL only matters on a blocking socket (a worker with one flow):
+ * the receiver stays in recvmsg until the block is whole, so segments
+ * arriving meanwhile go to the socket's backlog and are processed on the
+ * receiver's CPU, in batches, instead of on the CPU that delivers them
+ * (on loopback, the sender's).  docs/datapath.md has the measurements.
+ */
 static ssize_t recv_socket(struct worker *w, struct flow *f, size_t len)
 {
+	int flags = w->p.waitall ? MSG_WAITALL : 0;
 	ssize_t n;
 
 	switch (w->p.rx_mode) {
 	case PROTO_RX_TRUNC:
 		/* TCP discards the bytes in the kernel: nothing to check. */
-		n = recv(f->fd, NULL, len, MSG_TRUNC);
+		n = recv(f->fd, NULL, len, MSG_TRUNC | flags);
 		break;
 	case PROTO_RX_ZEROCOPY:
 		return recv_zerocopy(w, f, len);
 	default:
-		n = recv(f->fd, w->buf, len, 0);
+		n = recv(f->fd, w->buf, len, flags);
 		if (n > 0 && w->p.validate)
 			check(w, f, w->buf, (size_t)n);
 		break;

@@ -8,7 +8,8 @@
  * request to the worker's engine instead when that engine moves bytes
  * itself (io_uring).
  *
- *	xfer_arm(f, p)          before the test: SO_ZEROCOPY, mmap window
+ *	xfer_arm(f, p, &what)   before the test: SO_ZEROCOPY, mmap window,
+ *	                        SO_RCVTIMEO
  *	xfer_send / xfer_recv   in the hot path
  *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
  *	xfer_finish(w, f)       at the end: the completions still due
@@ -24,8 +25,11 @@ struct flow;
 struct worker;
 struct wrk_params;
 
-/* Prepare f's socket for the data path of p.  0 or -errno. */
-int xfer_arm(struct flow *f, const struct wrk_params *p);
+/*
+ * Prepare f's socket for the data path of p.  0, or -errno with *what
+ * naming the step that failed.
+ */
+int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what);
 void xfer_disarm(struct flow *f);
 
 /*

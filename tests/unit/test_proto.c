@@ -790,6 +790,59 @@ static void test_test_req_golden(void **state)
 	proto_test_req_free(&m);
 }
 
+/*
+ * WAITALL: a stream receiver reading with recv().  The encoder refuses it
+ * elsewhere, and so does the decoder when the frame says otherwise (body
+ * byte 2 is the engine, byte 3 the receive mode; RR with WAITALL is a
+ * case of test_test_req_values).
+ */
+static void test_test_req_waitall(void **state)
+{
+	static const struct {
+		uint8_t engine, rx_mode;
+		int ret;
+	} cases[] = {
+		{ PROTO_ENGINE_EPOLL, PROTO_RX_COPY, 0 },
+		{ PROTO_ENGINE_EPOLL, PROTO_RX_TRUNC, 0 },
+		{ PROTO_ENGINE_EPOLL, PROTO_RX_ZEROCOPY, -EBADMSG },
+		{ PROTO_ENGINE_IO_URING, PROTO_RX_COPY, -EBADMSG },
+	};
+	struct proto_test_req in, m;
+	struct proto_wr w;
+	uint8_t *body = wbuf + PROTO_HDR_LEN;
+	size_t i;
+
+	golden_test(&in);
+	in.type = PROTO_TEST_STREAM;
+	in.read_size = in.write_size = 65536;
+	in.req_size = in.resp_size = in.depth = 0;
+	in.engine = PROTO_ENGINE_EPOLL;
+	in.rx_mode = PROTO_RX_COPY;
+	in.tx_mode = PROTO_TX_COPY;
+	in.flags = PROTO_TEST_F_WAITALL;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in.engine = cases[i].engine;
+		in.rx_mode = cases[i].rx_mode;
+		proto_wr_init(&w, wbuf, sizeof(wbuf));
+		assert_int_equal(proto_enc_test_req(&w, 3, &in),
+				 cases[i].ret ? -EINVAL : 0);
+		in.engine = PROTO_ENGINE_EPOLL;
+		in.rx_mode = PROTO_RX_COPY;
+		proto_wr_init(&w, wbuf, sizeof(wbuf));
+		assert_int_equal(proto_enc_test_req(&w, 3, &in), 0);
+		body[2] = cases[i].engine;
+		body[3] = cases[i].rx_mode;
+		if (proto_dec_test_req(body, w.len - PROTO_HDR_LEN, &m) !=
+		    cases[i].ret)
+			fail_msg("case %zu: expected %d", i, cases[i].ret);
+		if (!cases[i].ret) {
+			assert_int_equal(m.flags, PROTO_TEST_F_WAITALL);
+			assert_int_equal(m.rx_mode, cases[i].rx_mode);
+		}
+		proto_test_req_free(&m);
+	}
+}
+
 static void test_result_golden(void **state)
 {
 	struct proto_result in, m;
@@ -1431,7 +1484,8 @@ static void test_test_req_values(void **state)
 		{ 32, 1024, 0 },
 		{ 40, PROTO_MAX_RESP_DELAY_US, 0 },	/* resp delay */
 		{ 40, PROTO_MAX_RESP_DELAY_US + 1, -EBADMSG },
-		{ 44, 4u << 16, -EBADMSG },		/* unknown flag */
+		{ 44, 8u << 16, -EBADMSG },		/* unknown flag */
+		{ 44, 4u << 16, -EBADMSG },		/* WAITALL in RR */
 		{ 44, 1, -EBADMSG },			/* pad */
 		{ 44, (3u << 16) | (2 << 8), -EBADMSG },	/* tx mode 2 */
 		{ 44, (3u << 16) | (0 << 8), 0 },	/* tx copy */
@@ -2011,6 +2065,7 @@ int main(void)
 		cmocka_unit_test(test_counts_over_limits),
 		cmocka_unit_test(test_bad_values_refused),
 		cmocka_unit_test(test_test_req_values),
+		cmocka_unit_test(test_test_req_waitall),
 		cmocka_unit_test(test_failed_decode_is_zeroed),
 		cmocka_unit_test(test_free_is_idempotent),
 		cmocka_unit_test(test_enc_nospc),
