@@ -338,6 +338,12 @@ NOTES = [
     "peers send a fixed buffer and never look at what they receive, so "
     "that is the same work; the dp-stream and dp-rr cases show what "
     "validation (kperf's default) costs.",
+    "kperf's stream receiver reads whole --read-size blocks "
+    "(MSG_WAITALL, its default --waitall yes), as iperf3 fills whole "
+    "blocks with repeated reads; 'kperf no-waitall' takes what is queued "
+    "per read. io_uring's receive takes what is queued, so the io_uring "
+    "≤ epoll target compares it with 'kperf no-waitall' (docs/datapath.md, "
+    "'Whole-block reads').",
     "iperf3 3.12 is single-threaded: with -P 2 both streams share one "
     "thread per end. Peers use 128 KiB writes (-l 128K), as kperf's "
     "default --write-size/--read-size.",
