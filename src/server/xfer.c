@@ -44,8 +44,8 @@ struct zc_receive {
 /*
  * How long a MSG_WAITALL read may hold bytes that have arrived: without
  * a bound, a slow flow's bytes would be counted a whole block late, and
- * interval samples would come in block-sized steps.  The kernel rounds it
- * up to a timer tick (1-4 ms).
+ * so would the receiver's first byte, from which its rate is timed.  The
+ * kernel rounds it up to a timer tick (1-4 ms).
  */
 #define WAITALL_MAX_US	1000
 
