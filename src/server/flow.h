@@ -53,7 +53,8 @@ struct flow_xfer {
 	uint64_t zrx_mapped, zrx_copied;
 	uint8_t *zrx_map;	/* TCP_ZEROCOPY_RECEIVE window, zrx_len */
 	size_t zrx_len;
-	int rcvtimeo_set;	/* SO_RCVTIMEO set for MSG_WAITALL */
+	int rcvtimeo_set;	/* SO_RCVTIMEO set for whole blocks */
+	int rcvlowat_set;	/* SO_RCVLOWAT set for whole blocks */
 };
 
 /* A flow's share of a completion engine (engine_uring.c owns it). */

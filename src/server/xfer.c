@@ -42,7 +42,7 @@ struct zc_receive {
 #define ZC_FINISH_MS	1000	/* completions still due at the end */
 #define ZRX_MIN_LEN	(64 * 1024)
 /*
- * How long a MSG_WAITALL read may hold bytes that have arrived: without
+ * How long a whole-block read may hold bytes that have arrived: without
  * a bound, a slow flow's bytes would be counted a whole block late, and
  * so would the receiver's first byte, from which its rate is timed.  The
  * kernel rounds it up to a timer tick (1-4 ms).
@@ -54,6 +54,45 @@ static int set_rcvtimeo(int fd, long usec)
 	struct timeval tv = { .tv_sec = 0, .tv_usec = usec };
 
 	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static int set_rcvlowat(int fd, int bytes)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof(bytes));
+}
+
+/* An upper layer protocol (kTLS) reads the TCP bytes as records itself. */
+static int has_ulp(int fd)
+{
+	char name[16] = "";
+	socklen_t len = sizeof(name);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_ULP, name, &len) == 0 &&
+	       name[0];
+}
+
+/*
+ * Whole blocks: MSG_WAITALL (recv_socket), and SO_RCVLOWAT so that TCP
+ * wakes the reader once a block is queued rather than for every segment
+ * (under kTLS the threshold would hold back the records the TLS layer
+ * parses: there MSG_WAITALL alone).  SO_RCVTIMEO bounds both.
+ */
+static int arm_waitall(struct flow *f, const struct wrk_params *p,
+		       const char **what)
+{
+	if (set_rcvtimeo(f->fd, WAITALL_MAX_US) < 0) {
+		*what = "SO_RCVTIMEO";
+		return -errno;
+	}
+	f->x.rcvtimeo_set = 1;
+	if (has_ulp(f->fd))
+		return 0;
+	if (set_rcvlowat(f->fd, (int)p->read_size) < 0) {
+		*what = "SO_RCVLOWAT";
+		return -errno;
+	}
+	f->x.rcvlowat_set = 1;
+	return 0;
 }
 
 int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what)
@@ -69,11 +108,10 @@ int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what)
 		return -errno;
 	}
 	if (p->waitall && f->role == PROTO_ROLE_PASSIVE) {
-		if (set_rcvtimeo(f->fd, WAITALL_MAX_US) < 0) {
-			*what = "SO_RCVTIMEO";
-			return -errno;
-		}
-		f->x.rcvtimeo_set = 1;
+		int ret = arm_waitall(f, p, what);
+
+		if (ret < 0)
+			return ret;
 	}
 	if (p->rx_mode != PROTO_RX_ZEROCOPY)
 		return 0;
@@ -95,10 +133,13 @@ void xfer_disarm(struct flow *f)
 	if (f->x.zrx_map)
 		munmap(f->x.zrx_map, f->x.zrx_len);
 	f->x.zrx_map = NULL;
-	/* The connection may serve the next test: no timeout left behind. */
+	/* The connection may serve the next test: the defaults back. */
 	if (f->x.rcvtimeo_set)
 		set_rcvtimeo(f->fd, 0);
+	if (f->x.rcvlowat_set)
+		set_rcvlowat(f->fd, 1);
 	f->x.rcvtimeo_set = 0;
+	f->x.rcvlowat_set = 0;
 }
 
 static void check(struct worker *w, struct flow *f, const uint8_t *data,
@@ -226,11 +267,12 @@ static ssize_t recv_zerocopy(struct worker *w, struct flow *f, size_t len)
 }
 
 /*
- * MSG_WAITALL only matters on a blocking socket (a worker with one flow):
- * the receiver stays in recvmsg until the block is whole, so segments
- * arriving meanwhile go to the socket's backlog and are processed on the
- * receiver's CPU, in batches, instead of on the CPU that delivers them
- * (on loopback, the sender's).  docs/datapath.md has the measurements.
+ * Whole blocks only matter on a blocking socket (a worker with one flow):
+ * the receiver sleeps until a block is queued (SO_RCVLOWAT) and stays in
+ * recvmsg until it has read it, so segments arriving meanwhile go to the
+ * socket's backlog and are processed on the receiver's CPU, in batches,
+ * instead of on the CPU that delivers them (on loopback, the sender's).
+ * docs/datapath.md has the measurements.
  */
 static ssize_t recv_socket(struct worker *w, struct flow *f, size_t len)
 {

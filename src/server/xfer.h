@@ -9,7 +9,7 @@
  * itself (io_uring).
  *
  *	xfer_arm(f, p, &what)   before the test: SO_ZEROCOPY, mmap window,
- *	                        SO_RCVTIMEO
+ *	                        SO_RCVTIMEO and SO_RCVLOWAT
  *	xfer_send / xfer_recv   in the hot path
  *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
  *	xfer_finish(w, f)       at the end: the completions still due

@@ -1,14 +1,15 @@
 """Whole-block reads (--waitall, docs/datapath.md): a stream receiver
 with a worker of its own asks recv() for whole --read-size blocks with
-MSG_WAITALL, bounded by SO_RCVTIMEO so that a slow flow's bytes are not
-held back a block at a time.
+MSG_WAITALL, has TCP wake it only once a block is queued (SO_RCVLOWAT),
+and bounds both with SO_RCVTIMEO so that a slow flow's bytes are not held
+back a block at a time.
 
 Checked from the kernel's side with strace attached to the destination's
 kperfd (following its session and worker threads): the flags of every
-recvfrom() on the data socket and the SO_RCVTIMEO set before the test and
-cleared after it; and from the numbers: the rate a slow, paced flow's
-receiver reports matches its sender's (without the bound the receiver
-would see its first byte a whole block late).
+recvfrom() on the data socket, and SO_RCVTIMEO and SO_RCVLOWAT set before
+the test and put back after it; and from the numbers: the rate a slow,
+paced flow's receiver reports matches the pace (without the bound the
+receiver would see its first byte a whole block late).
 """
 
 import codecs
@@ -104,7 +105,8 @@ def traced_run(lab, tmp_path, *args):
         os.kill(st.pid, signal.SIGINT)
         st.wait(10)
     lines = out.read_text().splitlines()
-    return [ln for ln in lines if "SO_RCVTIMEO" in ln or "recvfrom" in ln]
+    return [ln for ln in lines
+            if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln or "recvfrom" in ln]
 
 
 def tracer_of(pid):
@@ -155,6 +157,10 @@ def test_kernel_sees_msg_waitall(lab, tmp_path):
     timeo = [timeval(ln) for ln in lines if "SO_RCVTIMEO" in ln]
     # Set on the data socket before the test, cleared after it.
     assert timeo == [(0, 1000), (0, 0)], timeo
+    lowat = [re.search(r"SO_RCVLOWAT, \[(\d+)\], 4\) = 0", ln)
+             for ln in lines if "SO_RCVLOWAT" in ln]
+    assert [int(m.group(1)) if m else None for m in lowat] == [BLOCK, 1], \
+        [ln for ln in lines if "SO_RCVLOWAT" in ln]
 
 
 def test_kernel_sees_no_waitall(lab, tmp_path):
@@ -162,7 +168,8 @@ def test_kernel_sees_no_waitall(lab, tmp_path):
     recvs = data_recvs(lines)
     assert len(recvs) > 10, lines[:20]
     assert not any("MSG_WAITALL" in f for f, _ in recvs), recvs[:20]
-    assert not [ln for ln in lines if "SO_RCVTIMEO" in ln], lines[:20]
+    assert not [ln for ln in lines
+                if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln], lines[:20]
 
 
 @pytest.mark.parametrize("waitall", ["yes", "no"])
