@@ -270,6 +270,21 @@ static int test_arm_workers(struct test *t, char *err, size_t errlen)
 		}
 		w->flows[w->n_flows++] = f;
 	}
+	/* Whole blocks where the receiver blocks in its own recv. */
+	for (j = 0; t->params.waitall && j < t->req.n; j++) {
+		struct worker *w = t->flows[j].w;
+		struct flow *f = &t->flows[j].f;
+
+		if (f->role != PROTO_ROLE_PASSIVE ||
+		    !wrk_blocks(&t->params, w->n_flows))
+			continue;
+		ret = xfer_arm_waitall(f, &t->params, &what);
+		if (ret < 0) {
+			snprintf(err, errlen, "flow %u: %s: %s", j, what,
+				 strerror(-ret));
+			return ret;
+		}
+	}
 	if (t->params.engine != PROTO_ENGINE_IO_URING)
 		return 0;
 	for (i = 0; i < t->n_tws; i++) {

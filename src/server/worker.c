@@ -49,6 +49,14 @@ void flow_watch(struct worker *w, struct flow *f, uint32_t events)
 	f->events = ret < 0 ? 0 : events;
 }
 
+int wrk_blocks(const struct wrk_params *p, unsigned int n_flows)
+{
+	/* Zero-copy completions and mapping need readiness events. */
+	return n_flows == 1 && !p->resp_delay_ns &&
+	       p->rx_mode != PROTO_RX_ZEROCOPY &&
+	       p->tx_mode != PROTO_TX_ZEROCOPY;
+}
+
 static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
@@ -58,14 +66,8 @@ static void wrk_run(struct worker *w)
 	w->p = *w->params;
 	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
 		w->io = &w->ring;
-	} else if (w->n_flows == 1 && !w->p.resp_delay_ns &&
-		   w->p.rx_mode != PROTO_RX_ZEROCOPY &&
-		   w->p.tx_mode != PROTO_TX_ZEROCOPY) {
-		/*
-		 * One flow, no timers, plain socket calls: its own blocking
-		 * I/O is the wait.  (Zero-copy completions and mapping need
-		 * readiness events.)
-		 */
+	} else if (wrk_blocks(&w->p, w->n_flows)) {
+		/* Its flow's own blocking I/O is the wait. */
 		w->io = &w->blk;
 		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
 	}

@@ -86,6 +86,12 @@ int wrk_acked(const struct worker *w);
 /* Interrupt a worker blocked in its flow's I/O so it sees a command. */
 void wrk_kick(struct worker *w);
 
+/*
+ * Does a worker with n_flows flows and these parameters block in its
+ * flow's own send/recv (engine "block") when it is not on io_uring?
+ */
+int wrk_blocks(const struct wrk_params *p, unsigned int n_flows);
+
 /* Stop the thread and release everything; safe on a failed spawn. */
 void wrk_destroy(struct worker *w);
 

@@ -75,10 +75,12 @@ static int has_ulp(int fd)
  * Whole blocks: MSG_WAITALL (recv_socket), and SO_RCVLOWAT so that TCP
  * wakes the reader once a block is queued rather than for every segment
  * (under kTLS the threshold would hold back the records the TLS layer
- * parses: there MSG_WAITALL alone).  SO_RCVTIMEO bounds both.
+ * parses: there MSG_WAITALL alone).  SO_RCVTIMEO bounds both, but only a
+ * blocking read: epoll would not report a socket readable below the
+ * threshold, however long the bytes waited.
  */
-static int arm_waitall(struct flow *f, const struct wrk_params *p,
-		       const char **what)
+int xfer_arm_waitall(struct flow *f, const struct wrk_params *p,
+		     const char **what)
 {
 	if (set_rcvtimeo(f->fd, WAITALL_MAX_US) < 0) {
 		*what = "SO_RCVTIMEO";
@@ -106,12 +108,6 @@ int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what)
 	    setsockopt(f->fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0) {
 		*what = "SO_ZEROCOPY";
 		return -errno;
-	}
-	if (p->waitall && f->role == PROTO_ROLE_PASSIVE) {
-		int ret = arm_waitall(f, p, what);
-
-		if (ret < 0)
-			return ret;
 	}
 	if (p->rx_mode != PROTO_RX_ZEROCOPY)
 		return 0;

@@ -8,8 +8,9 @@
  * request to the worker's engine instead when that engine moves bytes
  * itself (io_uring).
  *
- *	xfer_arm(f, p, &what)   before the test: SO_ZEROCOPY, mmap window,
- *	                        SO_RCVTIMEO and SO_RCVLOWAT
+ *	xfer_arm(f, p, &what)   before the test: SO_ZEROCOPY, mmap window
+ *	xfer_arm_waitall(...)   and for a receiver that will block: whole
+ *	                        blocks (SO_RCVTIMEO, SO_RCVLOWAT)
  *	xfer_send / xfer_recv   in the hot path
  *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
  *	xfer_finish(w, f)       at the end: the completions still due
@@ -30,6 +31,8 @@ struct wrk_params;
  * naming the step that failed.
  */
 int xfer_arm(struct flow *f, const struct wrk_params *p, const char **what);
+int xfer_arm_waitall(struct flow *f, const struct wrk_params *p,
+		     const char **what);
 void xfer_disarm(struct flow *f);
 
 /*

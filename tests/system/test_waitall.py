@@ -172,18 +172,31 @@ def test_kernel_sees_no_waitall(lab, tmp_path):
                 if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln], lines[:20]
 
 
-@pytest.mark.parametrize("waitall", ["yes", "no"])
-def test_slow_flow_rate_at_the_receiver(lab, waitall):
+# Two flows on one receiving worker: it waits in epoll, non-blocking,
+# where SO_RCVTIMEO bounds nothing, so it must not get SO_RCVLOWAT.
+SHARED = ("-n", "2", "--cpu-src-wrk", "0", "--cpu-dst-wrk", "1")
+
+
+def test_shared_worker_gets_no_threshold(lab, tmp_path):
+    lines = traced_run(lab, tmp_path, *SHARED)
+    assert len(data_recvs(lines)) > 10, lines[:20]
+    assert not [ln for ln in lines
+                if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln], lines[:20]
+
+
+@pytest.mark.parametrize("waitall, extra", [
+    ("yes", ()), ("no", ()), ("yes", SHARED)])
+def test_slow_flow_rate_at_the_receiver(lab, waitall, extra):
     """2 Mbit/s paced: a 128 KiB block takes 0.5 s to fill.  The rate the
     receiver reports (its bytes over its first-to-last-byte time) must
     match the pace within 5 % (test_tcp_settings.py says why 5 %): an
     unbounded MSG_WAITALL read would see its first byte a block late."""
     r = lab.stream("--json", "-t", "2", "--max-pace", "2M", "--waitall",
-                   waitall, timeout=60)
+                   waitall, *extra, timeout=60)
     assert r.rc == 0, r
-    (f,) = r.json["flows"]
-    pace = f["src"]["settings"]["max_pacing_rate"] * 8 / 1e6
-    dst = f["dst"]["rx_bytes"] * 8 / f["dst"]["xfer_s"] / 1e6
-    print("--waitall %s: paced at %.3f Mbit/s, receiver %.3f Mbit/s"
-          % (waitall, pace, dst), file=sys.stderr)
-    assert abs(dst / pace - 1) <= 0.05, (pace, dst)
+    for f in r.json["flows"]:
+        pace = f["src"]["settings"]["max_pacing_rate"] * 8 / 1e6
+        dst = f["dst"]["rx_bytes"] * 8 / f["dst"]["xfer_s"] / 1e6
+        print("--waitall %s %s: paced at %.3f Mbit/s, receiver %.3f Mbit/s"
+              % (waitall, " ".join(extra), pace, dst), file=sys.stderr)
+        assert abs(dst / pace - 1) <= 0.05, (pace, dst)
