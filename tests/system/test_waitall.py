@@ -88,7 +88,7 @@ def strace_or_skip():
 
 def traced_run(lab, tmp_path, *args):
     """Run a stream test with strace following the destination's kperfd;
-    return the trace lines of recvfrom and SO_RCVTIMEO."""
+    return the trace lines of recvfrom, SO_RCVTIMEO and SO_RCVLOWAT."""
     out = tmp_path / "strace.txt"
     st = subprocess.Popen([strace_or_skip(), "-f", "-qq", "-o", str(out),
                            "-e", "trace=recvfrom,setsockopt",
