@@ -12,7 +12,6 @@ import os
 import platform
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(REPO / "tests" / "system"))
 
 import lab as lablib  # noqa: E402
 import cases as casemod  # noqa: E402
+import shell  # noqa: E402
 import procfs  # noqa: E402
 import report  # noqa: E402
 import tools  # noqa: E402
@@ -83,17 +83,8 @@ def parse_args(argv):
     return a
 
 
-def say(msg):
-    print("bench: " + msg, file=sys.stderr, flush=True)
-
-
-def sh(argv, timeout=30):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
-        return (p.stdout + p.stderr).strip()
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return "(%s)" % e
+say = shell.sayer("bench")
+sh = shell.sh
 
 
 def first_line(s):

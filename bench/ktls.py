@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "tests" / "vm"))
 
 import report  # noqa: E402
+import shell  # noqa: E402
 import vmlab  # noqa: E402
 
 SRC, DST = "198.18.0.1", "198.18.0.2"
@@ -581,17 +581,8 @@ NOTES = [
 # ---------------------------------------------------------------------------
 # Facts, main
 
-def say(msg):
-    print("ktls: " + msg, file=sys.stderr, flush=True)
-
-
-def sh(argv, timeout=30):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
-        return (p.stdout or p.stderr).strip()
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return "(%s)" % e
+say = shell.sayer("ktls")
+sh = shell.sh
 
 
 def qemu_args():
