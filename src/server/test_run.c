@@ -370,8 +370,8 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 		.rx_mode = t->req.rx_mode,
 		.tx_mode = t->req.tx_mode,
 		.validate = !!(t->req.flags & PROTO_TEST_F_VALIDATE),
-		.waitall = t->req.type == PROTO_TEST_STREAM &&
-			   (t->req.flags & PROTO_TEST_F_WAITALL),
+		/* The decoder allows it only in stream tests. */
+		.waitall = !!(t->req.flags & PROTO_TEST_F_WAITALL),
 	};
 	t->flows = calloc(t->req.n, sizeof(*t->flows));
 	t->tws = calloc(t->req.n, sizeof(*t->tws));
