@@ -1,315 +1,357 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libkperf - run a kperf test between two kperfd servers.
+ * libkperf - network tests between kperfd servers, as objects.
  *
- * The client only orchestrates: it connects to a session on each server,
- * has the destination open a data acceptor and the source connect to it,
- * learns each connection's RX CPU on both ends, sets the TCP settings
- * asked for and reads them back, spawns and pins workers, starts the test
- * (destination first), and collects the results into a struct
- * kperf_report.
+ * The client only orchestrates: every byte of test traffic moves between
+ * the sessions that kperfd forks on the hosts.  The objects:
  *
- *	struct kperf_opts o;
- *	kperf_opts_init(&o);
- *	o.src_host = "198.18.0.1"; o.dst_host = "198.18.0.2";
- *	struct kperf_report *r;
- *	char err[256];
- *	if (kperf_run(&o, &r, err, sizeof(err)) < 0) fprintf(stderr, "%s\n", err);
- *	... use r ...
- *	kperf_report_free(r);
+ *   struct kperf        the library context: owns everything made from it
+ *                       and keeps the message of the last failed call.
+ *   struct kperf_host   one kperfd: its address, and its facts once
+ *                       connected (CPUs, kernel, hostname, features).
+ *   struct kperf_conns  a connection set: data connections from one host's
+ *                       session to another's, each with its RX CPU on both
+ *                       ends (SO_INCOMING_CPU) and NAPI id.
+ *   struct kperf_group  a flow group: one traffic definition (type,
+ *                       direction, sizes, placement, TCP settings, data
+ *                       path, TLS) over a connection set.
+ *   struct kperf_test   any number of groups started together, with one
+ *                       duration, warm-up and sample interval.
+ *   struct kperf_result what a test measured: one struct kperf_report per
+ *                       group (kperf/report.h), text, and JSON.
+ *
+ * A program:
+ *
+ *	struct kperf *k;
+ *	struct kperf_host *a, *b;
+ *	struct kperf_group *g;
+ *	struct kperf_test *t;
+ *	struct kperf_result *res;
+ *
+ *	if (kperf_new(&k) < 0)
+ *		return -1;
+ *	if (kperf_host_open(k, "198.18.0.1", NULL, &a) < 0 ||
+ *	    kperf_host_open(k, "198.18.0.2", NULL, &b) < 0 ||
+ *	    kperf_group_new(k, &g) < 0 ||
+ *	    kperf_group_hosts(g, a, b) < 0 ||
+ *	    kperf_group_set(g, "num-connections", "4") < 0 ||
+ *	    kperf_test_new(k, &t) < 0 ||
+ *	    kperf_test_set(t, "time", "2") < 0 ||
+ *	    kperf_test_add(t, g) < 0 ||
+ *	    kperf_test_run(t, &res) < 0)
+ *		fprintf(stderr, "%s\n", kperf_errmsg(k));
+ *	else
+ *		kperf_result_write_text(res, stdout, 0);
+ *	kperf_free(k);		// and everything made from it
+ *
+ * Conventions (liburing's): every call that can fail returns 0 (or a
+ * count) on success and a negative errno on failure, and then
+ * kperf_errmsg() says what failed, naming the option, the host or the
+ * connection.  Nothing is global: objects of different contexts may be
+ * used from different threads at once; one context's objects from one
+ * thread at a time.  A getter never fails: it returns a neutral value
+ * (NULL, 0 or -1, as documented) for an argument out of range.
+ *
+ * Options are set by name with a string value, the same names and
+ * spellings as the kperf command line (`kperf --help`) and scenario files
+ * (docs/scenarios.md): "write-size" = "64K", "time" = "2.5".  A name may
+ * carry the command line's dashes ("--write-size", or a one-letter short
+ * form such as "-n"); messages name the option as it was passed.  Values
+ * are checked when set, combinations when a group or test is checked or
+ * run.  docs/library.md lists every option of every object.
+ *
+ * ABI: the handles are opaque; result structs (kperf/report.h) are made by
+ * the library and only ever grow at their end; their arrays are read
+ * through the accessors below rather than indexed, so a program built
+ * against this version keeps working with the next (libkperf.so.0, symbol
+ * versions in libkperf.map).
  */
 #ifndef KPERF_KPERF_H
 #define KPERF_KPERF_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#define KPERF_VERSION		"0.1.0"
-#define KPERF_JSON_SCHEMA	1
-#define KPERF_SVC_DEFAULT	"18323"
-#define KPERF_MAX_CONNS		4096
-#define KPERF_MAX_IO_SIZE	(64u << 20)
+#include <kperf/report.h>
 
-#define KPERF_MAX_CPUS		4096
-#define KPERF_CPU_WORDS		(KPERF_MAX_CPUS / 64)
-#define KPERF_ATTEMPTS_DEFAULT	500
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/* Per-flow TCP settings (struct kperf_opts, struct kperf_settings). */
-#define KPERF_MSS_MIN		88
-#define KPERF_MSS_MAX		65535
-#define KPERF_MAX_SOCKBUF	(1u << 30)	/* --sndbuf, --rcvbuf */
-#define KPERF_TCP_CC_LEN	16		/* name + NUL (TCP_CA_NAME_MAX) */
-#define KPERF_PACE_UNLIMITED	UINT64_MAX	/* max_pacing_rate: none */
+struct kperf;
+struct kperf_host;
+struct kperf_conns;
+struct kperf_group;
+struct kperf_test;
+struct kperf_result;
 
-enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
+/* The two ends of a connection or a group: the one that connected
+ * (sends in a forward stream test) and the one that accepted. */
+enum kperf_end { KPERF_FROM = 0, KPERF_TO = 1 };
 
-/* Where a flow's worker goes on one end (see docs/placement.md). */
-enum kperf_pin_policy {
-	KPERF_PIN_RX_CPU,	/* on the flow's RX CPU (default) */
-	KPERF_PIN_OFFSET,	/* RX CPU + offset among the online CPUs */
-	KPERF_PIN_CROSS,	/* on the next flow's RX CPU */
-	KPERF_PIN_CPU,		/* on one given CPU */
-	KPERF_PIN_NONE,		/* not pinned */
-};
+/* ---- Library context ---------------------------------------------- */
 
-/* Data paths (see docs/datapath.md): engine per end, modes per direction. */
-enum kperf_engine { KPERF_ENGINE_EPOLL, KPERF_ENGINE_IO_URING };
-enum kperf_rx_mode { KPERF_RX_COPY, KPERF_RX_TRUNC, KPERF_RX_ZEROCOPY };
-enum kperf_tx_mode { KPERF_TX_COPY, KPERF_TX_ZEROCOPY };
+/* "0.2.0": the library's version (not the header's KPERF_VERSION). */
+const char *kperf_version(void);
 
-/*
- * Kernel TLS on the data connections (struct kperf_opts.tls, also in the
- * report).  The zero value is TLS off, and TLS 1.3 with AES-GCM-128 once
- * a direction is on.  tx encrypts what the source sends, rx what the
- * destination sends back (RR responses).  nopad sets
- * TLS_RX_EXPECT_NO_PAD on every receiving end (TLS 1.3 only).  The keys
- * are random per connection and direction, made by the client and sent
- * over the unencrypted control connection: they serve the benchmark,
- * not secrecy.
- */
-enum kperf_tls_version { KPERF_TLS_1_3, KPERF_TLS_1_2 };
-enum kperf_tls_cipher {
-	KPERF_TLS_AES_GCM_128,
-	KPERF_TLS_AES_GCM_256,
-	KPERF_TLS_CHACHA20_POLY1305,
-};
+/* A new context.  0, or -ENOMEM. */
+int kperf_new(struct kperf **out);
 
-struct kperf_tls {
-	int tx, rx;
-	enum kperf_tls_version version;
-	enum kperf_tls_cipher cipher;
-	int nopad;
-};
+/* Close and free every host, set, group, test and result made from k,
+ * then k. */
+void kperf_free(struct kperf *k);
 
-/* One counter of /proc/net/tls_stat: after the test minus before. */
-#define KPERF_TLS_STAT_NAME_LEN	32
-struct kperf_tls_stat {
-	char name[KPERF_TLS_STAT_NAME_LEN];	/* the kernel's, e.g. TlsTxSw */
-	int64_t delta;		/* TlsCurr* are gauges: may be negative */
-};
-
-struct kperf_pin {
-	enum kperf_pin_policy policy;
-	int offset;		/* KPERF_PIN_OFFSET */
-	int cpu;		/* KPERF_PIN_CPU */
-};
-
-struct kperf_opts {
-	const char *src_host, *src_svc;		/* default localhost, 18323 */
-	const char *dst_host, *dst_svc;
-	enum kperf_test_type type;
-	unsigned int duration_ms;		/* default 5000 */
-	unsigned int n_conns;			/* default 1 */
-	unsigned int read_size, write_size;	/* default 128 KiB */
-	/* Request/response (type KPERF_RR). */
-	unsigned int req_size, resp_size;	/* bytes, resp 0: = req */
-	unsigned int depth;			/* requests in flight, 1 */
-	unsigned int warmup_ms;			/* not counted, before -t */
-	unsigned int resp_delay_us;		/* passive end's think time */
-	int no_latency;				/* do not time transactions */
-	unsigned int interval_ms;		/* 0: no interval samples */
-	int connect_timeout_ms;			/* default 5000 */
-	/* Placement: worker policy per end, allowed RX CPUs per end. */
-	struct kperf_pin pin_src, pin_dst;
-	int have_src_rx_cpus, have_dst_rx_cpus;	/* else: any online CPU */
-	uint64_t src_rx_cpus[KPERF_CPU_WORDS], dst_rx_cpus[KPERF_CPU_WORDS];
-	int allow_shared_cpus;			/* skip collision-free matching */
-	unsigned int placement_attempts;	/* default 500 */
-	/*
-	 * TCP settings of every data connection, on both ends; 0 / "" leave
-	 * the kernel's default.  mss is set before connect (TCP_MAXSEG,
-	 * KPERF_MSS_MIN..MAX).  max_pace is SO_MAX_PACING_RATE in BYTES per
-	 * second (the kernel's unit; the CLI's --max-pace takes bits/s):
-	 * on the source only for a stream test, on both ends for RR.
-	 * sndbuf/rcvbuf are SO_SNDBUF/SO_RCVBUF bytes, 1..KPERF_MAX_SOCKBUF
-	 * (the kernel doubles them).  tcp_cc is a TCP_CONGESTION name of
-	 * [A-Za-z0-9_-], checked by reading it back on both ends.
-	 */
-	unsigned int mss;
-	uint64_t max_pace;
-	unsigned int sndbuf, rcvbuf;
-	int nodelay;				/* set TCP_NODELAY */
-	char tcp_cc[KPERF_TCP_CC_LEN];
-	/*
-	 * Data path: the I/O engine of each end; how every receiving end
-	 * reads (copy, MSG_TRUNC, TCP_ZEROCOPY_RECEIVE) and every sending end
-	 * writes (copy, MSG_ZEROCOPY); validate the payload (-1: default,
-	 * on unless rx_mode is KPERF_RX_TRUNC); stream receivers read whole
-	 * blocks of read_size with MSG_WAITALL (-1: default, on unless the
-	 * destination uses io_uring or KPERF_RX_ZEROCOPY, which cannot).
-	 */
-	enum kperf_engine engine_src, engine_dst;
-	enum kperf_rx_mode rx_mode;
-	enum kperf_tx_mode tx_mode;
-	int validate;
-	int waitall;
-	/* Kernel TLS; refused with KPERF_RX_ZEROCOPY, _TRUNC, TX_ZEROCOPY. */
-	struct kperf_tls tls;
-	/* Called for each interval sample when interval_ms > 0. */
-	void (*on_sample)(void *arg, double t_s, unsigned int n_flows,
-			  const double *gbps);
-	void *sample_arg;
-	int verbose;
-};
-
-struct kperf_tcp {
-	uint32_t retrans, reord_seen, rtt_us, rttvar_us, delivered_ce;
-	uint32_t snd_wnd, snd_cwnd;
-	uint64_t bytes_acked, bytes_received;
-};
+/* What the last failed call on k or on any object of k said; "" when
+ * none failed yet.  Valid until the next call on k's objects. */
+const char *kperf_errmsg(const struct kperf *k);
 
 /*
- * TCP settings of one end of a flow as its socket reports them after they
- * were set, before the test: defaults included.
+ * Diagnostics on stderr: 0 errors only, 1 warnings (default), 2 and more
+ * for more detail, as `kperf -v`.  The level is per process (it is the
+ * one setting libkperf shares between contexts).
  */
-struct kperf_settings {
-	uint32_t mss;			/* TCP_MAXSEG: the MSS in use */
-	uint64_t max_pacing_rate;	/* bytes/s, KPERF_PACE_UNLIMITED */
-	uint32_t sndbuf, rcvbuf;	/* bytes, as the kernel reports them */
-	int nodelay;			/* TCP_NODELAY */
-	char tcp_cc[KPERF_TCP_CC_LEN];	/* TCP_CONGESTION */
-};
+void kperf_set_verbosity(int level);
 
 /*
- * What the data path did on one end of a flow, over the whole test
- * (warm-up included).  first_bad_offset is the stream offset of the first
- * byte that differed from the pattern, -1 when none did.
+ * The options of every object, for front ends (the CLI builds its
+ * command line from them, the Python module its keyword arguments):
+ * fill *out, whose size is `size` (sizeof(struct kperf_option_info) as
+ * the caller was built: the struct only grows at its end), with option i.
+ * 0, or -ENOENT past the last option.
  */
-struct kperf_xfer {
-	uint64_t checked;		/* bytes received and validated */
-	uint64_t mismatches;		/* of those, bytes that differed */
-	int64_t first_bad_offset;
-	uint64_t zc_sends;		/* MSG_ZEROCOPY sends completed */
-	uint64_t zc_copied;		/* of those, the kernel copied */
-	uint64_t zrx_mapped;		/* TCP_ZEROCOPY_RECEIVE: mapped */
-	uint64_t zrx_copied;		/* bytes it had to copy */
+#define KPERF_OBJ_HOST		(1u << 0)
+#define KPERF_OBJ_CONNS		(1u << 1)
+#define KPERF_OBJ_GROUP		(1u << 2)
+#define KPERF_OBJ_TEST		(1u << 3)
+
+struct kperf_option_info {
+	const char *name;	/* "write-size" */
+	int short_name;		/* 'n' for -n; 0: none */
+	int takes_value;	/* 0: a flag */
+	unsigned int objects;	/* KPERF_OBJ_*: where it may be set */
+	const char *help;	/* one line */
 };
 
-/* One end of a flow. */
-struct kperf_flow_end {
-	int rx_cpu;		/* SO_INCOMING_CPU when placed */
-	int rx_cpu_end;		/* read again after the test */
-	uint32_t napi_id;
-	int worker_cpu;		/* pinned CPU, -1 when not pinned */
-	int worker_cpu_ran;	/* the CPU the kernel last ran it on */
-	uint32_t worker_tid;
-	uint16_t port;
-	uint64_t tx_bytes, rx_bytes;
-	double xfer_s;		/* first to last byte on this end */
-	struct kperf_tcp tcp;
-	struct kperf_settings settings;
-	struct kperf_xfer xfer;
-};
+int kperf_option_info(unsigned int i, struct kperf_option_info *out,
+		      size_t size);
 
-/* Latency of transactions, microseconds, from merged histograms. */
-struct kperf_latency {
-	uint64_t count;
-	double min, mean, stdev, p50, p90, p99, p999, p9999, max;
-};
-
-struct kperf_rr {
-	uint64_t transactions;	/* completed by the source (active end) */
-	double tps;		/* transactions / source transfer time */
-	int have_latency;	/* 0 with no_latency */
-	struct kperf_latency latency_us;
-};
-
-struct kperf_flow {
-	unsigned int id;
-	struct kperf_flow_end src, dst;
-	double throughput_gbps;	/* received at dst / dst transfer time */
-	struct kperf_rr rr;	/* RR tests only */
-};
-
-/* One non-empty bucket of the merged latency histogram. */
-struct kperf_hist_bucket {
-	uint64_t upper_ns;	/* inclusive upper bound of the bucket */
-	uint64_t count;
-};
-
-/* Percent of the measured window. */
-struct kperf_cpu {
-	int cpu;
-	double user, system, irq, softirq, iowait, idle, steal;
-};
-
-/* One worker thread, as the kernel accounts it over the window. */
-struct kperf_worker {
-	uint32_t tid;
-	int cpu_pinned;		/* -1: not pinned */
-	int cpu_ran;		/* the CPU it ran on most */
-	double user_s, system_s;
-};
-
-struct kperf_host {
-	char address[256];	/* as given by the user */
-	char hostname[65];
-	char kernel[65];
-	unsigned int ncpus;
-	double window_s;	/* the CPU window measured on this host */
-	unsigned int n_cpu;	/* CPUs a flow or a worker sits on */
-	struct kperf_cpu *cpu;
-	double worker_cpu_s;	/* user + system of kperf's workers */
-	double cpu_s_per_gb;	/* stream: worker_cpu_s per 1e9 bytes moved */
-	double cpu_us_per_transaction;	/* rr: worker CPU per transaction */
-	unsigned int n_workers;
-	struct kperf_worker *workers;
-	/* With TLS: /proc/net/tls_stat deltas over the test; else NULL. */
-	unsigned int n_tls_stat;
-	struct kperf_tls_stat *tls_stat;
-};
-
-/* One interval sample (-i): throughput over [t_s - interval, t_s]. */
-struct kperf_sample {
-	double t_s;		/* since the test started on the source */
-	double total_gbps;
-	double *flow_gbps;	/* n_flows entries, sent by the source */
-};
-
-struct kperf_placement {
-	const char *policy;	/* of the source end; see docs/json.md */
-	const char *policy_dst;
-	unsigned int attempts;	/* rounds of connect, match, close */
-	unsigned int connections_opened;
-	unsigned int connections_discarded;
-};
-
-/* The data path the test ran with (from kperf_opts). */
-struct kperf_data_path {
-	enum kperf_engine engine_src, engine_dst;
-	enum kperf_rx_mode rx_mode;
-	enum kperf_tx_mode tx_mode;
-	int validate;			/* receivers checked every byte */
-	int waitall;			/* stream receivers: MSG_WAITALL */
-};
-
-struct kperf_report {
-	enum kperf_test_type type;
-	double duration_s;
-	unsigned int n_flows;
-	struct kperf_flow *flows;
-	struct kperf_host src, dst;
-	double total_gbps;
-	struct kperf_rr total_rr;	/* RR: all flows, merged histograms */
-	unsigned int n_hist;		/* RR: merged histogram buckets */
-	struct kperf_hist_bucket *hist;
-	struct kperf_placement placement;
-	unsigned int n_samples;
-	struct kperf_sample *samples;
-	struct kperf_data_path data_path;
-	uint64_t mismatches;		/* all flows, both ends */
-	struct kperf_tls tls;		/* as run; TLS off: all zero */
-};
-
-void kperf_opts_init(struct kperf_opts *o);
+/* ---- Hosts --------------------------------------------------------- */
 
 /*
- * Run one test.  Return 0 with *out set, or -errno with a one-line message
- * in err that names the host and the reason.
+ * A host not yet connected.  Options: "address" (name or address;
+ * default localhost), "port" (number or service name; default 18323),
+ * "connect-timeout" (seconds, 0.1..600; default 5).  0 or -errno.
  */
-int kperf_run(const struct kperf_opts *o, struct kperf_report **out,
-	      char *err, size_t errlen);
+int kperf_host_new(struct kperf *k, struct kperf_host **out);
+int kperf_host_set(struct kperf_host *h, const char *key, const char *value);
 
-void kperf_report_free(struct kperf_report *r);
+/* Connect to the kperfd and exchange HELLO.  0 or -errno (-ETIMEDOUT,
+ * -ECONNREFUSED, -EPROTONOSUPPORT, ...). */
+int kperf_host_connect(struct kperf_host *h);
+
+/* kperf_host_new + "address" + "port" (NULL: default) + connect. */
+int kperf_host_open(struct kperf *k, const char *address, const char *port,
+		    struct kperf_host **out);
+
+/* Close the host's control connection and free it.  Sets and groups that
+ * use it must be freed first; returns -EBUSY otherwise. */
+int kperf_host_close(struct kperf_host *h);
+
+/* Facts from the host's HELLO; NULL / 0 before kperf_host_connect(). */
+const char *kperf_host_address(const struct kperf_host *h);
+const char *kperf_host_name(const struct kperf_host *h);
+const char *kperf_host_kernel(const struct kperf_host *h);
+unsigned int kperf_host_ncpus(const struct kperf_host *h);	/* ids */
+unsigned int kperf_host_n_online(const struct kperf_host *h);
+int kperf_host_cpu_online(const struct kperf_host *h, unsigned int cpu);
+/* KPERF_FEAT_* bits the kperfd announced. */
+uint64_t kperf_host_features(const struct kperf_host *h);
+
+#define KPERF_FEAT_STREAM	(1ull << 0)
+#define KPERF_FEAT_RR		(1ull << 1)
+#define KPERF_FEAT_SAMPLES	(1ull << 2)
+#define KPERF_FEAT_TCP_OPTS	(1ull << 3)
+#define KPERF_FEAT_DATAPATH	(1ull << 4)
+#define KPERF_FEAT_TLS		(1ull << 5)
+#define KPERF_FEAT_WAITALL	(1ull << 6)
+
+/* ---- Connection sets ----------------------------------------------- */
+
+/*
+ * An empty set from one host to another (from may equal to: loopback).
+ * It opens a session on each host (a control connection of its own) and
+ * a data acceptor on `to`.  Options: "mss" (set on connections opened
+ * afterwards), the placement options "rx-cpus", "src-rx-cpus",
+ * "dst-rx-cpus", "cpu-min", "cpu-max", "allow-shared-cpus",
+ * "placement-attempts" (used by kperf_conns_place).  0 or -errno.
+ */
+int kperf_conns_new(struct kperf_host *from, struct kperf_host *to,
+		    struct kperf_conns **out);
+int kperf_conns_set(struct kperf_conns *cs, const char *key,
+		    const char *value);
+
+/* Open n more connections (all or none).  0 or -errno. */
+int kperf_conns_add(struct kperf_conns *cs, unsigned int n);
+
+/* Close connection i and open a new one in its place (its RX CPUs are
+ * drawn again by the hash).  0 or -errno. */
+int kperf_conns_reopen(struct kperf_conns *cs, unsigned int i);
+
+/* Close connection i; the ones after it move down by one. */
+int kperf_conns_remove(struct kperf_conns *cs, unsigned int i);
+
+/*
+ * Collision-free placement, what `kperf` does by default: make the set
+ * hold n connections whose RX CPUs lie in the allowed sets and, unless
+ * "allow-shared-cpus", differ pairwise on each end; in rounds of open,
+ * match (a bipartite matching), close the rest, at most
+ * "placement-attempts" rounds.  Connections already in the set take part.
+ * 0, or -EADDRNOTAVAIL with the CPUs seen and allowed in the message.
+ */
+int kperf_conns_place(struct kperf_conns *cs, unsigned int n);
+
+unsigned int kperf_conns_count(const struct kperf_conns *cs);
+struct kperf_host *kperf_conns_host(const struct kperf_conns *cs,
+				    enum kperf_end end);
+/* Connection i's RX CPU on one end as placed (SO_INCOMING_CPU), -1 when
+ * unknown; its NAPI id (0: none) and local port on that end. */
+int kperf_conns_rx_cpu(const struct kperf_conns *cs, unsigned int i,
+		       enum kperf_end end);
+uint32_t kperf_conns_napi_id(const struct kperf_conns *cs, unsigned int i,
+			     enum kperf_end end);
+int kperf_conns_port(const struct kperf_conns *cs, unsigned int i,
+		     enum kperf_end end);
+
+/* Ask both ends for the RX CPUs again (after traffic they may move). */
+int kperf_conns_refresh(struct kperf_conns *cs);
+
+/* Close every connection and both sessions.  -EBUSY while a group uses
+ * the set. */
+int kperf_conns_close(struct kperf_conns *cs);
+
+/* ---- Flow groups ---------------------------------------------------- */
+
+/*
+ * A traffic definition.  Options (docs/library.md has the full table):
+ * "name", "type" (stream, rr), "direction" (forward, reverse), the
+ * command line's per-flow options ("num-connections", "write-size",
+ * "req-size", "depth", "pin-off", "tcp-cc", "tls", ...).  0 or -errno.
+ */
+int kperf_group_new(struct kperf *k, struct kperf_group **out);
+int kperf_group_set(struct kperf_group *g, const char *key,
+		    const char *value);
+
+/* Run between two hosts: the test opens "num-connections" connections
+ * from `from` to `to` and places them (kperf_conns_place). */
+int kperf_group_hosts(struct kperf_group *g, struct kperf_host *from,
+		      struct kperf_host *to);
+
+/* Or run over an existing set, all its connections, as they are placed.
+ * The set stays open after the test (a sweep reuses it). */
+int kperf_group_conns(struct kperf_group *g, struct kperf_conns *cs);
+
+/* Check the option combinations now (a test does before it connects).
+ * 0 or -EINVAL naming the options that clash. */
+int kperf_group_check(struct kperf_group *g);
+
+const char *kperf_group_name(const struct kperf_group *g);
+
+/* -EBUSY while a test holds g. */
+int kperf_group_free(struct kperf_group *g);
+
+/* ---- Tests ---------------------------------------------------------- */
+
+/*
+ * Options: "time" (seconds, 0.1..86400; default 5), "warmup" (seconds
+ * not counted, before the time), "interval" (seconds between samples,
+ * 0: none).  0 or -errno.
+ */
+int kperf_test_new(struct kperf *k, struct kperf_test **out);
+int kperf_test_set(struct kperf_test *t, const char *key, const char *value);
+
+/* Add a group (the test does not own it; a group is in one test at a
+ * time).  Groups of a test must not share a connection set. */
+int kperf_test_add(struct kperf_test *t, struct kperf_group *g);
+
+/*
+ * Called in the caller's thread for each interval sample while the test
+ * runs: group index, seconds since the start, and the Gbit/s of each of
+ * the group's flows over the interval.
+ */
+typedef void (*kperf_sample_fn)(void *arg, unsigned int group, double t_s,
+				unsigned int n_flows, const double *gbps);
+int kperf_test_on_sample(struct kperf_test *t, kperf_sample_fn fn, void *arg);
+
+/* Check the test's and every group's options, without connecting. */
+int kperf_test_check(struct kperf_test *t);
+
+/*
+ * Open and place what the groups need, set up every group, start every
+ * group's receiving ends then its sending ends (back to back, so all
+ * start within a few control round trips), wait for the results.  0 with
+ * *out set, or -errno.  A test can run again (a sweep: set options, run).
+ */
+int kperf_test_run(struct kperf_test *t, struct kperf_result **out);
+
+void kperf_test_free(struct kperf_test *t);
+
+/* ---- Results -------------------------------------------------------- */
+
+unsigned int kperf_result_n_groups(const struct kperf_result *res);
+/* Group i's report, NULL out of range. */
+const struct kperf_report *kperf_result_group(const struct kperf_result *res,
+					      unsigned int i);
+const char *kperf_result_group_name(const struct kperf_result *res,
+				    unsigned int i);
+/* Sum over the groups: stream Gbit/s, RR transactions per second. */
+double kperf_result_total_gbps(const struct kperf_result *res);
+double kperf_result_total_tps(const struct kperf_result *res);
+/* Bytes that failed payload validation, all groups, flows and ends. */
+uint64_t kperf_result_mismatches(const struct kperf_result *res);
+
+/* Per-item accessors of a report (its arrays, without indexing them). */
+const struct kperf_flow *kperf_report_flow(const struct kperf_report *r,
+					   unsigned int i);
+const struct kperf_sample *kperf_report_sample(const struct kperf_report *r,
+					       unsigned int i);
+const struct kperf_cpu *kperf_report_cpu(const struct kperf_report *r,
+					 enum kperf_end end, unsigned int i);
+
+#define KPERF_OUT_QUIET		(1u << 0)	/* text: the total line only */
+#define KPERF_OUT_HIST		(1u << 1)	/* RR: the merged histogram */
+
+/* The report for people (what `kperf` prints).  0, or -EIO. */
+int kperf_result_write_text(const struct kperf_result *res, FILE *f,
+			    unsigned int flags);
+/* One JSON document (docs/json.md) and a newline.  0, -ENOMEM or -EIO. */
+int kperf_result_write_json(const struct kperf_result *res, FILE *f,
+			    unsigned int flags);
+/* The same document as a string to free() with free().  0 or -ENOMEM. */
+int kperf_result_json(const struct kperf_result *res, unsigned int flags,
+		      char **out);
+/* "[ 1.00s]  9.41 Gbit/s  (flow 0: 9.41)", fit for kperf_sample_fn. */
+int kperf_sample_write(FILE *f, double t_s, unsigned int n_flows,
+		       const double *gbps);
+
+void kperf_result_free(struct kperf_result *res);
+
+/* ---- Scenario files (docs/scenarios.md) ----------------------------- */
+
+/*
+ * Read an INI scenario: [global] test options, [host NAME] host options,
+ * [group NAME] from/to (host names) and group options.  Makes the hosts
+ * (not connected), groups and the test under k.  0, or -errno with
+ * "FILE:LINE: key: what is wrong" in kperf_errmsg().
+ */
+int kperf_scenario_load(struct kperf *k, const char *path,
+			struct kperf_test **out);
+
+/* Connect every host of a loaded scenario's test that is not yet. */
+int kperf_test_connect(struct kperf_test *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KPERF_KPERF_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * kperf - the command-line client: parse the options, run one test through
- * libkperf, print the report.
+ * kperf - the command-line client: parse the options into libkperf's
+ * objects, run the test, print the report.  Public API only.
  *
  * Exit status: 0 the test ran and the report was written, 1 the test or the
  * output failed, 2 usage error.
@@ -12,60 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli.h"
-#include "client/report.h"
-#include "common/log.h"
+#include "cli.h"
 
 #define EXIT_USAGE	2
 
-static void on_sample(void *arg, double t_s, unsigned int n_flows,
-		      const double *gbps)
+static void on_sample(void *arg, unsigned int group, double t_s,
+		      unsigned int n_flows, const double *gbps)
 {
-	report_sample(arg, t_s, n_flows, gbps);
+	kperf_sample_write(arg, t_s, n_flows, gbps);
 }
 
-int main(int argc, char **argv)
+static int run(struct kperf *k, struct cli *c)
 {
-	struct kperf_report *r;
-	char err[512];
-	struct cli c;
-	int ret;
+	struct kperf_result *res;
 	unsigned long long mismatches;
-
-	/*
-	 * A control peer that goes away must surface as EPIPE on that socket
-	 * and a message naming the host, not kill us silently.
-	 */
-	signal(SIGPIPE, SIG_IGN);
-
-	ret = cli_parse(&c, argc, argv, err, sizeof(err));
-	if (ret > 0)
-		return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
-	if (ret < 0) {
-		fprintf(stderr, "kperf: %s\n"
-			"Try 'kperf --help' for more information.\n", err);
-		return EXIT_USAGE;
-	}
-	log_init("kperf", c.quiet ? LOG_LVL_ERR : LOG_LVL_WARN + c.verbose);
+	unsigned int flags = 0;
+	int ret;
 
 	/* With --json the samples go into the document instead. */
-	if (c.opts.interval_ms && !c.json && !c.quiet) {
-		c.opts.on_sample = on_sample;
-		c.opts.sample_arg = stdout;
-	}
-
-	ret = kperf_run(&c.opts, &r, err, sizeof(err));
+	if (c->interval && !c->json && !c->quiet)
+		kperf_test_on_sample(c->test, on_sample, stdout);
+	ret = kperf_test_run(c->test, &res);
 	if (ret < 0) {
-		fprintf(stderr, "kperf: %s\n", err);
+		fprintf(stderr, "kperf: %s\n", kperf_errmsg(k));
 		return EXIT_FAILURE;
 	}
-
-	if (c.json)
-		ret = report_json(stdout, r, c.rr.json_hist);
-	else if (!(ret = report_text(stdout, r, c.quiet)) && c.rr.time_stats)
-		ret = report_hist_text(stdout, r);
-	mismatches = r->mismatches;
-	kperf_report_free(r);
+	if (c->quiet)
+		flags |= KPERF_OUT_QUIET;
+	if (c->json ? c->json_hist : c->time_stats)
+		flags |= KPERF_OUT_HIST;
+	if (c->json)
+		ret = kperf_result_write_json(res, stdout, flags);
+	else
+		ret = kperf_result_write_text(res, stdout, flags);
+	mismatches = kperf_result_mismatches(res);
 	/* A full disk or a closed pipe loses the result: say so. */
 	if (!ret && fflush(stdout))
 		ret = -errno;
@@ -80,4 +60,37 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct kperf *k;
+	char err[1024];
+	struct cli c;
+	int ret;
+
+	/*
+	 * A control peer that goes away must surface as EPIPE on that socket
+	 * and a message naming the host, not kill us silently.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	if (kperf_new(&k) < 0) {
+		fprintf(stderr, "kperf: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	ret = cli_parse(&c, k, argc, argv, err, sizeof(err));
+	if (ret > 0) {
+		kperf_free(k);
+		return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "kperf: %s\n"
+			"Try 'kperf --help' for more information.\n", err);
+		kperf_free(k);
+		return EXIT_USAGE;
+	}
+	kperf_set_verbosity(c.quiet ? 0 : 1 + c.verbose);
+	ret = run(k, &c);
+	kperf_free(k);
+	return ret;
 }

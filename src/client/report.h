@@ -28,6 +28,8 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include <kperf/kperf.h>
 
 /*
@@ -60,6 +62,9 @@ int report_hist_text(FILE *f, const struct kperf_report *r);
  * -EIO when f reported a write error.
  */
 int report_json(FILE *f, const struct kperf_report *r, int with_hist);
+
+/* The document report_json() prints, for results.c to compose. */
+cJSON *report_json_build(const struct kperf_report *r, int with_hist);
 
 /*
  * "[ 1.00s]  9.41 Gbit/s  (flow 0: 9.41)" for one interval sample, then

@@ -66,7 +66,7 @@ static int add_cost(cJSON *o, const char *name, double v)
 	return !cJSON_AddNullToObject(o, name);
 }
 
-static int add_workers(cJSON *host, const struct kperf_host *h)
+static int add_workers(cJSON *host, const struct kperf_host_report *h)
 {
 	cJSON *a = cJSON_AddArrayToObject(host, "workers");
 	unsigned int i;
@@ -91,7 +91,7 @@ static int add_workers(cJSON *host, const struct kperf_host *h)
  * "tls_stat": with kernel TLS, the deltas of /proc/net/tls_stat over the
  * test, one member per counter as the kernel names it; null without TLS.
  */
-static int add_tls_stat(cJSON *host, const struct kperf_host *h)
+static int add_tls_stat(cJSON *host, const struct kperf_host_report *h)
 {
 	char name[KPERF_TLS_STAT_NAME_LEN + 1];
 	unsigned int i;
@@ -135,7 +135,7 @@ static int add_tls(cJSON *test, const struct kperf_tls *t)
 }
 
 static int add_host(cJSON *hosts, const char *name,
-		    const struct kperf_host *h)
+		    const struct kperf_host_report *h)
 {
 	cJSON *o = cJSON_AddObjectToObject(hosts, name);
 
@@ -345,7 +345,7 @@ static int add_flows(cJSON *root, const struct kperf_report *r)
 	return 0;
 }
 
-static int add_cpus(cJSON *cpu, const char *name, const struct kperf_host *h)
+static int add_cpus(cJSON *cpu, const char *name, const struct kperf_host_report *h)
 {
 	cJSON *a = cJSON_AddArrayToObject(cpu, name);
 	const struct kperf_cpu *c;
@@ -398,7 +398,7 @@ static int add_intervals(cJSON *root, const struct kperf_report *r)
 	return 0;
 }
 
-static cJSON *build(const struct kperf_report *r, int with_hist)
+cJSON *report_json_build(const struct kperf_report *r, int with_hist)
 {
 	const char *type = report_type_name(r->type);
 	cJSON *root, *o;
@@ -453,7 +453,7 @@ err_free_root:
 
 int report_json(FILE *f, const struct kperf_report *r, int with_hist)
 {
-	cJSON *root = build(r, with_hist);
+	cJSON *root = report_json_build(r, with_hist);
 	char *text;
 	int ret = 0;
 

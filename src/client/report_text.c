@@ -375,7 +375,7 @@ static void cpu_roles(char *buf, size_t len, const struct kperf_report *r,
 
 static void print_cpu(FILE *f, const struct kperf_report *r, bool src)
 {
-	const struct kperf_host *h = src ? &r->src : &r->dst;
+	const struct kperf_host_report *h = src ? &r->src : &r->dst;
 	char name[sizeof(h->hostname)], roles[ROLE_MAX + 1];
 	const struct kperf_cpu *c;
 	bool steal = false;
@@ -506,7 +506,7 @@ static void print_data(FILE *f, const struct kperf_report *r)
  * /proc/net/tls_stat that moved during the test (TlsDecryptError always).
  */
 static void print_tls_host(FILE *f, const char *end,
-			   const struct kperf_host *h)
+			   const struct kperf_host_report *h)
 {
 	char name[sizeof(h->hostname)], cn[KPERF_TLS_STAT_NAME_LEN];
 	unsigned int i, shown = 0;

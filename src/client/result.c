@@ -121,7 +121,7 @@ static double pct(uint64_t part, uint64_t total)
 }
 
 /* CPU use of every CPU a flow or a worker of this host sits on. */
-static int fill_cpus(struct kperf_report *rep, struct kperf_host *h,
+static int fill_cpus(struct kperf_report *rep, struct kperf_host_report *h,
 		     const struct proto_result *r, int src)
 {
 	uint32_t i;

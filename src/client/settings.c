@@ -24,7 +24,7 @@ _Static_assert(KPERF_TCP_CC_LEN == PROTO_CC_LEN &&
 static int build_req(const struct run *r, const struct side *s, int pace,
 		     struct proto_setopt_req *q)
 {
-	const struct kperf_opts *o = r->o;
+	const struct opts *o = r->o;
 	unsigned int i;
 
 	memset(q, 0, sizeof(*q));
@@ -53,29 +53,29 @@ static int build_req(const struct run *r, const struct side *s, int pace,
 	if (!q->ids)
 		return -ENOMEM;
 	for (i = 0; i < r->n; i++)
-		q->ids[i] = s->conns.v[i].id;
+		q->ids[i] = s->conns->v[i].id;
 	return 0;
 }
 
 /* What must read back as it was set. */
 static int verify(const struct run *r, struct side *s, int pace)
 {
-	const struct kperf_opts *o = r->o;
+	const struct opts *o = r->o;
 	const struct proto_conn_opts *v;
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++) {
 		v = &s->opts.v[i];
-		if (v->id != s->conns.v[i].id)
-			return ctl_fail(&s->ctl, -EPROTO, "CONN_SETOPT reply "
+		if (v->id != s->conns->v[i].id)
+			return ctl_fail(s->ctl, -EPROTO, "CONN_SETOPT reply "
 					"for connection id %u, expected %u",
-					v->id, s->conns.v[i].id);
+					v->id, s->conns->v[i].id);
 		if (o->tcp_cc[0] && strcmp(v->cc, o->tcp_cc))
-			return ctl_fail(&s->ctl, -EIO, "--tcp-cc %s: flow %u "
+			return ctl_fail(s->ctl, -EIO, "--tcp-cc %s: flow %u "
 					"reads back \"%s\"", o->tcp_cc, i,
 					v->cc);
 		if (pace && o->max_pace && v->max_pace != o->max_pace)
-			return ctl_fail(&s->ctl, -EIO, "--max-pace: flow %u "
+			return ctl_fail(s->ctl, -EIO, "--max-pace: flow %u "
 					"reads back %" PRIu64 " bytes/s, not %"
 					PRIu64, i, v->max_pace, o->max_pace);
 	}
@@ -93,15 +93,15 @@ static int side_apply(struct run *r, struct side *s, int pace)
 	ret = build_req(r, s, pace, &q);
 	if (ret < 0)
 		return ret;
-	id = ctl_begin(&s->ctl, &w);
+	id = ctl_begin(s->ctl, &w);
 	proto_enc_setopt_req(&w, id, &q);
 	proto_setopt_req_free(&q);
-	ret = ctl_call(&s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	ret = ctl_call(s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
 	if (ret < 0)
 		return ret;
-	if (proto_dec_opts_list(s->ctl.rx, h.len, &s->opts) < 0 ||
+	if (proto_dec_opts_list(s->ctl->rx, h.len, &s->opts) < 0 ||
 	    s->opts.n != r->n)
-		return ctl_fail(&s->ctl, -EBADMSG,
+		return ctl_fail(s->ctl, -EBADMSG,
 				"malformed CONN_SETOPT reply");
 	return verify(r, s, pace);
 }

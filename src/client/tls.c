@@ -15,7 +15,7 @@
 _Static_assert(KPERF_TLS_STAT_NAME_LEN == PROTO_TLS_NAME_LEN,
 	       "TLS counter names");
 
-static bool tls_on(const struct kperf_opts *o)
+static bool tls_on(const struct opts *o)
 {
 	return o->tls.tx || o->tls.rx;
 }
@@ -61,7 +61,7 @@ static uint16_t wire_cipher(enum kperf_tls_cipher c)
 	}
 }
 
-const char *tls_datapath_conflict(const struct kperf_opts *o)
+const char *tls_datapath_conflict(const struct opts *o)
 {
 	if (!tls_on(o))
 		return NULL;
@@ -79,7 +79,7 @@ const char *tls_datapath_conflict(const struct kperf_opts *o)
 	return NULL;
 }
 
-int tls_opts_check(const struct kperf_opts *o, char *err, size_t errlen)
+int tls_opts_check(const struct opts *o, char *err, size_t errlen)
 {
 	const char *why;
 
@@ -167,13 +167,13 @@ static int read_stat(struct side *s, struct proto_tls_stat *st)
 	uint32_t id;
 	int ret;
 
-	id = ctl_begin(&s->ctl, &w);
+	id = ctl_begin(s->ctl, &w);
 	proto_enc_tls_stat_req(&w, id);
-	ret = ctl_call(&s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	ret = ctl_call(s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
 	if (ret < 0)
 		return ret;
-	if (proto_dec_tls_stat(s->ctl.rx, h.len, st) < 0)
-		return ctl_fail(&s->ctl, -EBADMSG, "malformed TLS_STAT reply");
+	if (proto_dec_tls_stat(s->ctl->rx, h.len, st) < 0)
+		return ctl_fail(s->ctl, -EBADMSG, "malformed TLS_STAT reply");
 	return 0;
 }
 
@@ -184,19 +184,19 @@ static int send_keys(struct side *s, struct proto_tls_req *q)
 	uint32_t id;
 	int ret;
 
-	id = ctl_begin(&s->ctl, &w);
+	id = ctl_begin(s->ctl, &w);
 	proto_enc_tls_req(&w, id, q);
-	ret = ctl_call(&s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	ret = ctl_call(s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
 	/* The frame held the keys: do not leave them in the buffer. */
-	explicit_bzero(s->ctl.tx, w.len);
+	explicit_bzero(s->ctl->tx, w.len);
 	if (ret == -EPROTONOSUPPORT)
-		return ctl_fail(&s->ctl, ret, "kernel TLS is not available on "
+		return ctl_fail(s->ctl, ret, "kernel TLS is not available on "
 				"%s (CONFIG_TLS / tls module): setting TCP_ULP "
-				"\"tls\" fails with ENOENT", s->ctl.host);
+				"\"tls\" fails with ENOENT", s->ctl->host);
 	if (ret < 0)
 		return ret;
 	if (h.len)
-		return ctl_fail(&s->ctl, -EBADMSG, "malformed CONN_TLS reply");
+		return ctl_fail(s->ctl, -EBADMSG, "malformed CONN_TLS reply");
 	return 0;
 }
 
@@ -235,9 +235,9 @@ static int build_reqs(struct run *r, struct proto_tls_req *qs,
 		if (!ret && t->rx)
 			ret = make_key(&b, qs->cipher);
 		qs->v[i] = (struct proto_tls_conn){
-			.id = r->src.conns.v[i].id, .tx = a, .rx = b };
+			.id = r->src.conns->v[i].id, .tx = a, .rx = b };
 		qd->v[i] = (struct proto_tls_conn){
-			.id = r->dst.conns.v[i].id, .tx = b, .rx = a };
+			.id = r->dst.conns->v[i].id, .tx = b, .rx = a };
 	}
 	explicit_bzero(&a, sizeof(a));
 	explicit_bzero(&b, sizeof(b));
@@ -266,7 +266,7 @@ int tls_apply(struct run *r)
 		return ret;
 	ret = build_reqs(r, &qs, &qd);
 	if (ret < 0)
-		ret = ctl_fail(&r->src.ctl, ret, "cannot make TLS keys: %s",
+		ret = ctl_fail(r->src.ctl, ret, "cannot make TLS keys: %s",
 			       strerror(-ret));
 	/* All sockets are idle: the order of the two ends does not matter. */
 	if (!ret)
@@ -289,7 +289,7 @@ int tls_finish(struct run *r)
 }
 
 /* after - before by name; a counter new in after counts from 0. */
-static int stat_deltas(struct kperf_host *h, const struct side *s)
+static int stat_deltas(struct kperf_host_report *h, const struct side *s)
 {
 	const struct proto_tls_stat *b = &s->tls_before, *a = &s->tls_after;
 	uint32_t i, j;
@@ -322,7 +322,7 @@ int tls_report(struct run *r)
 	return ret ? ret : stat_deltas(&r->rep->dst, &r->dst);
 }
 
-int tls_flow_error(const struct kperf_opts *o, struct ctl *c, int err)
+int tls_flow_error(const struct opts *o, struct ctl *c, int err)
 {
 	size_t n;
 

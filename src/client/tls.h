@@ -38,10 +38,10 @@ const char *tls_cipher_name(enum kperf_tls_cipher c);
  * they can (TLS on or not): zero-copy receive and MSG_TRUNC bypass or
  * defeat the record layer, and tls_sw refuses MSG_ZEROCOPY.
  */
-const char *tls_datapath_conflict(const struct kperf_opts *o);
+const char *tls_datapath_conflict(const struct opts *o);
 
 /* The TLS options are valid and fit the rest.  0 or -EINVAL with err. */
-int tls_opts_check(const struct kperf_opts *o, char *err, size_t errlen);
+int tls_opts_check(const struct opts *o, char *err, size_t errlen);
 
 /* TLS_STAT, then CONN_TLS on both sessions. */
 int tls_apply(struct run *r);
@@ -57,6 +57,6 @@ int tls_report(struct run *r);
  * on, say what a decryption failure (-EBADMSG) means after the session's
  * text.  Returns err.
  */
-int tls_flow_error(const struct kperf_opts *o, struct ctl *c, int err);
+int tls_flow_error(const struct opts *o, struct ctl *c, int err);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the client's kernel TLS: the command line options
- * (src/client/cli_tls.c), the library's checks and error texts
+ * (src/client/opt_tls.c), the library's checks and error texts
  * (src/client/tls.c), and what the reports write for a run with TLS
  * (report_json.c's test.tls and hosts.<end>.tls_stat, report_text.c's
  * lines).  The JSON of a run without TLS is checked against docs/json.md
@@ -140,11 +140,11 @@ static void test_usage(void **state)
 /* The library checks what it is given, whatever the front end did. */
 static void test_opts_check(void **state)
 {
-	struct kperf_opts o;
+	struct opts o;
 	char err[256];
 
 	(void)state;
-	kperf_opts_init(&o);
+	opts_init(&o);
 	assert_int_equal(tls_opts_check(&o, err, sizeof(err)), 0);
 	/* Off: the data path is free. */
 	o.rx_mode = KPERF_RX_ZEROCOPY;
@@ -182,12 +182,12 @@ static void test_opts_check(void **state)
 
 static void test_flow_error(void **state)
 {
-	struct kperf_opts o;
+	struct opts o;
 	char err[512];
 	struct ctl c = { .err = err, .errlen = sizeof(err) };
 
 	(void)state;
-	kperf_opts_init(&o);
+	opts_init(&o);
 	snprintf(err, sizeof(err), "destination h: flow 0 (connection id 3) "
 		 "failed on b: Bad message");
 	assert_int_equal(tls_flow_error(&o, &c, -EBADMSG), -EBADMSG);

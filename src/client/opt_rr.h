@@ -1,29 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_rr - the request/response and timing options of the kperf command
+ * opt_rr - the request/response and timing options of the kperf command
  * line: -s/--req-size switches the test to RR; --resp-size, --depth,
  * --resp-delay-us, --no-latency shape it; --warmup applies to any test;
  * -T/--time-stats and --json-histogram choose what is printed.
  */
-#ifndef KPERF_CLI_RR_H
-#define KPERF_CLI_RR_H
+#ifndef KPERF_OPT_RR_H
+#define KPERF_OPT_RR_H
 
 #include <stddef.h>
 
-#include <kperf/kperf.h>
+#include "client/opts.h"
 
 enum {
-	CLI_RR_FIRST = 640,
-	OPT_RESP_SIZE = CLI_RR_FIRST,
+	OPT_RR_FIRST = 640,
+	OPT_RESP_SIZE = OPT_RR_FIRST,
 	OPT_DEPTH,
 	OPT_WARMUP,
 	OPT_RESP_DELAY,
 	OPT_NO_LATENCY,
 	OPT_JSON_HIST,
-	CLI_RR_LAST = OPT_JSON_HIST,
+	OPT_RR_LAST = OPT_JSON_HIST,
 };
 
-#define CLI_RR_LONG_OPTS \
+#define OPT_RR_LONG_OPTS \
 	{ "req-size", required_argument, NULL, 's' }, \
 	{ "resp-size", required_argument, NULL, OPT_RESP_SIZE }, \
 	{ "depth", required_argument, NULL, OPT_DEPTH }, \
@@ -33,23 +33,22 @@ enum {
 	{ "time-stats", required_argument, NULL, 'T' }, \
 	{ "json-histogram", no_argument, NULL, OPT_JSON_HIST }
 
-#define CLI_RR_SHORT_OPTS	"s:T:"
-#define CLI_DEPTH_MAX		1024u
-#define CLI_WARMUP_MAX_MS	3600000u
-#define CLI_RESP_DELAY_MAX_US	10000000u
+#define OPT_RR_SHORT_OPTS	"s:T:"
+#define OPT_DEPTH_MAX		1024u
+#define OPT_WARMUP_MAX_MS	3600000u
+#define OPT_RESP_DELAY_MAX_US	10000000u
 
-struct cli_rr {
+struct opt_rr {
 	const char *rr_only_opt;	/* an RR option given, for errors */
 	int time_stats;			/* -T 1: print the histogram */
 	int json_hist;			/* --json-histogram */
 };
 
-void cli_rr_init(struct cli_rr *r);
-int cli_rr_opt(struct cli_rr *r, struct kperf_opts *o, int id,
+void opt_rr_init(struct opt_rr *r);
+int opt_rr_opt(struct opt_rr *r, struct opts *o, int id,
 	       const char *opt, const char *val, char *err, size_t errlen);
-int cli_rr_finish(struct cli_rr *r, struct kperf_opts *o, int json,
-		  char *err, size_t errlen);
+int opt_rr_finish(struct opt_rr *r, struct opts *o, char *err,
+		  size_t errlen);
 
-extern const char cli_rr_usage[];
 
 #endif

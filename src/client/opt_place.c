@@ -1,31 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* cli_place - placement options of the kperf command line. */
+/* opt_place - placement options of the kperf command line. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli_place.h"
+#include "client/opt_place.h"
 #include "common/hostinfo.h"
 
-const char cli_place_usage[] =
-"Placement (docs/placement.md); by default each flow's worker sits on the\n"
-"flow's RX CPU on each end, and no two flows share an RX CPU:\n"
-"      --pin-off N           worker on the online CPU N after the RX CPU\n"
-"      --cross-pin           worker on the other flow's RX CPU (2+ flows)\n"
-"      --no-pin              workers float; report where they ran most\n"
-"      --cpu-src-wrk CPU     source workers on CPU (overrides the above)\n"
-"      --cpu-dst-wrk CPU     destination workers on CPU\n"
-"      --rx-cpus LIST        allowed RX CPUs on both ends, e.g. 0-3,8\n"
-"      --src-rx-cpus LIST    allowed RX CPUs on the source only\n"
-"      --dst-rx-cpus LIST    allowed RX CPUs on the destination only\n"
-"      --cpu-min CPU         lowest allowed RX CPU (both ends)\n"
-"      --cpu-max CPU         highest allowed RX CPU (both ends)\n"
-"      --allow-shared-cpus   let flows share RX CPUs\n"
-"      --placement-attempts N  rounds of connect+match+close, 1..100000\n"
-"                            (default 500)\n";
-
-void cli_place_init(struct cli_place *p)
+void opt_place_init(struct opt_place *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cpu_min = p->cpu_max = -1;
@@ -67,7 +50,7 @@ static int parse_list(const char *opt, const char *val, uint64_t *set,
 	return 0;
 }
 
-static int set_policy(struct cli_place *p, struct kperf_opts *o,
+static int set_policy(struct opt_place *p, struct opts *o,
 		      const char *opt, enum kperf_pin_policy pol, char *err,
 		      size_t errlen)
 {
@@ -81,7 +64,7 @@ static int set_policy(struct cli_place *p, struct kperf_opts *o,
 	return 0;
 }
 
-int cli_place_opt(struct cli_place *p, struct kperf_opts *o, int id,
+int opt_place_opt(struct opt_place *p, struct opts *o, int id,
 		  const char *opt, const char *val, char *err, size_t errlen)
 {
 	int v, ret;
@@ -137,7 +120,7 @@ int cli_place_opt(struct cli_place *p, struct kperf_opts *o, int id,
 }
 
 /* set = every CPU, narrowed by each restriction that was given. */
-static void build_set(const struct cli_place *p, int have_own,
+static void build_set(const struct opt_place *p, int have_own,
 		      const uint64_t *own, uint64_t *set)
 {
 	int c;
@@ -155,7 +138,7 @@ static void build_set(const struct cli_place *p, int have_own,
 			set[c / 64] &= ~(1ull << (c % 64));
 }
 
-int cli_place_finish(struct cli_place *p, struct kperf_opts *o, char *err,
+int opt_place_finish(struct opt_place *p, struct opts *o, char *err,
 		     size_t errlen)
 {
 	int any = p->have_rx || p->cpu_min >= 0 || p->cpu_max >= 0;

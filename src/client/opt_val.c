@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* cli_val - strict option value parsers. */
+/* opt_val - strict option value parsers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "client/cli_val.h"
+#include "client/opt_val.h"
 
-int cli_val_err(char *err, size_t errlen, const char *opt, const char *val,
+int opt_val_err(char *err, size_t errlen, const char *opt, const char *val,
 		const char *what)
 {
 	snprintf(err, errlen, "option %s: \"%.64s\" %s", opt, val, what);
 	return -EINVAL;
 }
 
-int cli_val_uint(const char *opt, const char *val, unsigned long min,
+int opt_val_uint(const char *opt, const char *val, unsigned long min,
 		 unsigned long max, unsigned int *out, char *err,
 		 size_t errlen)
 {
@@ -24,8 +24,8 @@ int cli_val_uint(const char *opt, const char *val, unsigned long min,
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	snprintf(what, sizeof(what), "is not a number %lu..%lu", min, max);
-	if (!cli_val_digit(val[0]) || *end || errno || v < min || v > max)
-		return cli_val_err(err, errlen, opt, val, what);
+	if (!opt_val_digit(val[0]) || *end || errno || v < min || v > max)
+		return opt_val_err(err, errlen, opt, val, what);
 	*out = (unsigned int)v;
 	return 0;
 }
@@ -43,7 +43,7 @@ static void fmt_size(char *buf, size_t len, unsigned int v)
 		snprintf(buf, len, "%u", v);
 }
 
-int cli_val_size(const char *opt, const char *val, unsigned int max,
+int opt_val_size(const char *opt, const char *val, unsigned int max,
 		 unsigned int *out, char *err, size_t errlen)
 {
 	unsigned long long v, mul = 1;
@@ -67,17 +67,17 @@ int cli_val_size(const char *opt, const char *val, unsigned int max,
 			break;
 		}
 	}
-	if (!cli_val_digit(val[0]) || *end || errno || !v || v > max / mul) {
+	if (!opt_val_digit(val[0]) || *end || errno || !v || v > max / mul) {
 		fmt_size(lim, sizeof(lim), max);
 		snprintf(what, sizeof(what),
 			 "is not a size 1..%s (bytes, or K/M/G)", lim);
-		return cli_val_err(err, errlen, opt, val, what);
+		return opt_val_err(err, errlen, opt, val, what);
 	}
 	*out = (unsigned int)(v * mul);
 	return 0;
 }
 
-int cli_val_seconds(const char *opt, const char *val, unsigned int max_ms,
+int opt_val_seconds(const char *opt, const char *val, unsigned int max_ms,
 		    unsigned int *out, char *err, size_t errlen)
 {
 	char what[64], *end;
@@ -86,9 +86,9 @@ int cli_val_seconds(const char *opt, const char *val, unsigned int max_ms,
 	errno = 0;
 	v = strtod(val, &end);
 	snprintf(what, sizeof(what), "is not a time 0..%u s", max_ms / 1000);
-	if (!cli_val_digit(val[0]) || *end || errno || !isfinite(v) ||
+	if (!opt_val_digit(val[0]) || *end || errno || !isfinite(v) ||
 	    v * 1000 > max_ms)
-		return cli_val_err(err, errlen, opt, val, what);
+		return opt_val_err(err, errlen, opt, val, what);
 	*out = (unsigned int)llround(v * 1000);
 	return 0;
 }

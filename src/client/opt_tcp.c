@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* cli_tcp - per-flow TCP settings of the kperf command line. */
+/* opt_tcp - per-flow TCP settings of the kperf command line. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -7,29 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli_tcp.h"
-#include "client/cli_val.h"
+#include "client/opt_tcp.h"
+#include "client/opt_val.h"
 
-const char cli_tcp_usage[] =
-"TCP settings:\n"
-"  -M, --mss N               MSS clamp of every flow (TCP_MAXSEG, set\n"
-"                            before connect), 88..65535\n"
-"      --max-pace RATE       pace each flow's sender to RATE bits/s\n"
-"                            (SO_MAX_PACING_RATE), like iperf's -b: k, M,\n"
-"                            G are 10^3, 10^6, 10^9; decimals allowed\n"
-"                            (100M, 2.5G)\n"
-"      --tcp-cc NAME         congestion control (TCP_CONGESTION), e.g. bbr\n"
-"      --sndbuf SIZE         SO_SNDBUF of every socket (the kernel doubles)\n"
-"      --rcvbuf SIZE         SO_RCVBUF of every socket (the kernel doubles)\n"
-"      --nodelay             set TCP_NODELAY\n"
-"                            Each is read back on both ends and reported;\n"
-"                            one the kernel refuses fails the test.\n";
-
-void cli_tcp_init(struct cli_tcp *t)
+void opt_tcp_init(struct opt_tcp *t)
 {
 	memset(t, 0, sizeof(*t));
 }
-
 
 /*
  * "100M", "2.5G", "800k", "1000000": a plain decimal (no sign, exponent,
@@ -50,7 +34,7 @@ static bool rate_bits(const char *val, double *bits)
 	if (n >= sizeof(num))
 		return false;
 	for (i = 0; i < n; i++) {
-		if (cli_val_digit(val[i]))
+		if (opt_val_digit(val[i]))
 			digits = true;
 		else if (val[i] == '.' && !dot)
 			dot = true;
@@ -74,10 +58,10 @@ static int max_pace(const char *opt, const char *val, uint64_t *out,
 	if (val[0] == '-' && rate_bits(val + 1, &bits))
 		bits = -1;
 	else if (!rate_bits(val, &bits))
-		return cli_val_err(err, errlen, opt, val,
+		return opt_val_err(err, errlen, opt, val,
 			   "is not a rate (bits/s, with k, M or G)");
-	if (!(bits >= CLI_PACE_MIN_BITS) || !(bits <= CLI_PACE_MAX_BITS))
-		return cli_val_err(err, errlen, opt, val,
+	if (!(bits >= OPT_PACE_MIN_BITS) || !(bits <= OPT_PACE_MAX_BITS))
+		return opt_val_err(err, errlen, opt, val,
 			   "is out of range 8..10000G bits/s");
 	*out = (uint64_t)llround(bits / 8);
 	return 0;
@@ -92,29 +76,29 @@ static int cc_name(const char *opt, const char *val, char *out,
 	if (!n || n >= KPERF_TCP_CC_LEN ||
 	    strspn(val, "abcdefghijklmnopqrstuvwxyz"
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
-		return cli_val_err(err, errlen, opt, val,
+		return opt_val_err(err, errlen, opt, val,
 			   "is not a congestion control name (1..15 of "
 			   "A-Z a-z 0-9 _ -)");
 	memcpy(out, val, n + 1);
 	return 0;
 }
 
-int cli_tcp_opt(struct cli_tcp *t, int id, const char *opt, const char *val,
+int opt_tcp_opt(struct opt_tcp *t, int id, const char *opt, const char *val,
 		char *err, size_t errlen)
 {
 	switch (id) {
 	case 'M':
-		return cli_val_uint(opt, val, KPERF_MSS_MIN, KPERF_MSS_MAX, &t->mss,
+		return opt_val_uint(opt, val, KPERF_MSS_MIN, KPERF_MSS_MAX, &t->mss,
 			   err, errlen);
 	case OPT_MAX_PACE:
 		return max_pace(opt, val, &t->max_pace, err, errlen);
 	case OPT_TCP_CC:
 		return cc_name(opt, val, t->tcp_cc, err, errlen);
 	case OPT_SNDBUF:
-		return cli_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->sndbuf, err,
+		return opt_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->sndbuf, err,
 			    errlen);
 	case OPT_RCVBUF:
-		return cli_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->rcvbuf, err,
+		return opt_val_size(opt, val, KPERF_MAX_SOCKBUF, &t->rcvbuf, err,
 			    errlen);
 	case OPT_NODELAY:
 		t->nodelay = 1;
@@ -124,7 +108,7 @@ int cli_tcp_opt(struct cli_tcp *t, int id, const char *opt, const char *val,
 	return -EINVAL;
 }
 
-int cli_tcp_finish(const struct cli_tcp *t, struct kperf_opts *o, char *err,
+int opt_tcp_finish(const struct opt_tcp *t, struct opts *o, char *err,
 		   size_t errlen)
 {
 	(void)err;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_data - the data-path options of the kperf command line: the I/O
+ * opt_data - the data-path options of the kperf command line: the I/O
  * engine of each end (--engine-src/--engine-dst epoll|io_uring, and the
  * original kperf's --iou-src/--iou-dst), how receivers read
  * (--msg-trunc, --zerocopy-rx), how senders write (--msg-zerocopy), and
@@ -10,21 +10,21 @@
  * MSG_WAITALL; default yes where a receiver can, i.e. not with io_uring
  * or --zerocopy-rx).
  *
- * cli.c hands every such option to cli_data_opt() as it meets it, then
- * calls cli_data_finish() once, which also refuses the combinations no
+ * cli.c hands every such option to opt_data_opt() as it meets it, then
+ * calls opt_data_finish() once, which also refuses the combinations no
  * kernel can do (io_uring has no TCP_ZEROCOPY_RECEIVE; MSG_TRUNC cannot
  * be validated).
  */
-#ifndef KPERF_CLI_DATA_H
-#define KPERF_CLI_DATA_H
+#ifndef KPERF_OPT_DATA_H
+#define KPERF_OPT_DATA_H
 
 #include <stddef.h>
 
-#include <kperf/kperf.h>
+#include "client/opts.h"
 
 enum {
-	CLI_DATA_FIRST = 900,
-	OPT_ENGINE_SRC = CLI_DATA_FIRST,
+	OPT_DATA_FIRST = 900,
+	OPT_ENGINE_SRC = OPT_DATA_FIRST,
 	OPT_ENGINE_DST,
 	OPT_IOU_SRC,
 	OPT_IOU_DST,
@@ -33,10 +33,10 @@ enum {
 	OPT_MSG_ZEROCOPY,
 	OPT_VALIDATE,
 	OPT_WAITALL,
-	CLI_DATA_LAST = OPT_WAITALL,
+	OPT_DATA_LAST = OPT_WAITALL,
 };
 
-#define CLI_DATA_LONG_OPTS \
+#define OPT_DATA_LONG_OPTS \
 	{ "engine-src", required_argument, NULL, OPT_ENGINE_SRC }, \
 	{ "engine-dst", required_argument, NULL, OPT_ENGINE_DST }, \
 	{ "iou-src", no_argument, NULL, OPT_IOU_SRC }, \
@@ -47,7 +47,7 @@ enum {
 	{ "validate", required_argument, NULL, OPT_VALIDATE }, \
 	{ "waitall", required_argument, NULL, OPT_WAITALL }
 
-struct cli_data {
+struct opt_data {
 	enum kperf_engine engine_src, engine_dst;
 	enum kperf_rx_mode rx_mode;
 	enum kperf_tx_mode tx_mode;
@@ -57,20 +57,18 @@ struct cli_data {
 	const char *engine_opt[2];	/* src, dst: what chose io_uring */
 };
 
-void cli_data_init(struct cli_data *d);
+void opt_data_init(struct opt_data *d);
 
 /*
  * One data-path option (OPT_*); opt is its name as the user spelled it,
  * val its value (NULL when it takes none).  0 or -EINVAL with a message.
  */
-int cli_data_opt(struct cli_data *d, int id, const char *opt, const char *val,
+int opt_data_opt(struct opt_data *d, int id, const char *opt, const char *val,
 		 char *err, size_t errlen);
 
 /* Fill o; refuse impossible combinations.  0 or -EINVAL with a message. */
-int cli_data_finish(const struct cli_data *d, struct kperf_opts *o,
+int opt_data_finish(const struct opt_data *d, struct opts *o,
 		    char *err, size_t errlen);
 
-/* The data-path part of --help. */
-extern const char cli_data_usage[];
 
 #endif

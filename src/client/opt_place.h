@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_place - the placement options of the kperf command line (see
+ * opt_place - the placement options of the kperf command line (see
  * docs/placement.md): pin policies, allowed RX CPUs, collision rules.
  *
- * cli.c hands every placement option to cli_place_opt() as it meets it,
- * then calls cli_place_finish() once to check combinations and fill
- * struct kperf_opts.
+ * cli.c hands every placement option to opt_place_opt() as it meets it,
+ * then calls opt_place_finish() once to check combinations and fill
+ * struct opts.
  */
-#ifndef KPERF_CLI_PLACE_H
-#define KPERF_CLI_PLACE_H
+#ifndef KPERF_OPT_PLACE_H
+#define KPERF_OPT_PLACE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <kperf/kperf.h>
+#include "client/opts.h"
 
 enum {
-	CLI_PLACE_FIRST = 512,
-	OPT_PIN_OFF = CLI_PLACE_FIRST,
+	OPT_PLACE_FIRST = 512,
+	OPT_PIN_OFF = OPT_PLACE_FIRST,
 	OPT_CROSS_PIN,
 	OPT_NO_PIN,
 	OPT_CPU_SRC_WRK,
@@ -29,10 +29,10 @@ enum {
 	OPT_DST_RX_CPUS,
 	OPT_ALLOW_SHARED,
 	OPT_ATTEMPTS,
-	CLI_PLACE_LAST = OPT_ATTEMPTS,
+	OPT_PLACE_LAST = OPT_ATTEMPTS,
 };
 
-#define CLI_PLACE_LONG_OPTS \
+#define OPT_PLACE_LONG_OPTS \
 	{ "pin-off", required_argument, NULL, OPT_PIN_OFF }, \
 	{ "cross-pin", no_argument, NULL, OPT_CROSS_PIN }, \
 	{ "no-pin", no_argument, NULL, OPT_NO_PIN }, \
@@ -46,7 +46,7 @@ enum {
 	{ "allow-shared-cpus", no_argument, NULL, OPT_ALLOW_SHARED }, \
 	{ "placement-attempts", required_argument, NULL, OPT_ATTEMPTS }
 
-struct cli_place {
+struct opt_place {
 	const char *policy_opt;		/* the global policy option given */
 	int cpu_min, cpu_max;		/* -1: not given */
 	int src_wrk, dst_wrk;		/* explicit worker CPU, -1: none */
@@ -56,20 +56,18 @@ struct cli_place {
 	uint64_t dst_rx[KPERF_CPU_WORDS];
 };
 
-void cli_place_init(struct cli_place *p);
+void opt_place_init(struct opt_place *p);
 
 /*
  * One placement option; opt is its name as the user spelled it, val its
  * value (NULL for flags).  Return 0 or -EINVAL with a message in err.
  */
-int cli_place_opt(struct cli_place *p, struct kperf_opts *o, int id,
+int opt_place_opt(struct opt_place *p, struct opts *o, int id,
 		  const char *opt, const char *val, char *err, size_t errlen);
 
 /* Check combinations and fill o.  0 or -EINVAL with a message. */
-int cli_place_finish(struct cli_place *p, struct kperf_opts *o, char *err,
+int opt_place_finish(struct opt_place *p, struct opts *o, char *err,
 		     size_t errlen);
 
-/* The placement part of --help. */
-extern const char cli_place_usage[];
 
 #endif

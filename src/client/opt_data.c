@@ -1,34 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* cli_data - data-path options of the kperf command line. */
+/* opt_data - data-path options of the kperf command line. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "client/cli_data.h"
-#include "client/cli_val.h"
+#include "client/opt_data.h"
+#include "client/opt_val.h"
 
-const char cli_data_usage[] =
-"Data path:\n"
-"      --engine-src ENGINE   I/O engine of the source: epoll (default) or\n"
-"                            io_uring\n"
-"      --engine-dst ENGINE   I/O engine of the destination\n"
-"      --iou-src, --iou-dst  same as --engine-src/--engine-dst io_uring\n"
-"      --msg-trunc           receivers discard the bytes in the kernel\n"
-"                            (MSG_TRUNC); no validation\n"
-"      --zerocopy-rx         receivers map the bytes (TCP_ZEROCOPY_RECEIVE),\n"
-"                            copying what cannot be mapped; epoll only\n"
-"      --msg-zerocopy        senders use MSG_ZEROCOPY; the sends the kernel\n"
-"                            copied anyway are counted and reported\n"
-"      --validate yes|no     check every byte received against the\n"
-"                            pattern sent (default yes, no with --msg-trunc)\n"
-"      --waitall yes|no      stream receivers wait for whole --read-size\n"
-"                            blocks (MSG_WAITALL, bytes held at most 1-4 ms)\n"
-"                            or take what is queued; default yes (no with\n"
-"                            io_uring or --zerocopy-rx receivers)\n"
-"                            A stream test's source sends and its\n"
-"                            destination receives; in RR both do both.\n";
-
-void cli_data_init(struct cli_data *d)
+void opt_data_init(struct opt_data *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->validate = -1;
@@ -43,7 +22,7 @@ static int yes_no(const char *opt, const char *val, int *out, char *err,
 	else if (!strcmp(val, "no"))
 		*out = 0;
 	else
-		return cli_val_err(err, errlen, opt, val, "is not yes or no");
+		return opt_val_err(err, errlen, opt, val, "is not yes or no");
 	return 0;
 }
 
@@ -55,12 +34,12 @@ static int engine(const char *opt, const char *val, enum kperf_engine *e,
 	else if (!strcmp(val, "io_uring") || !strcmp(val, "iou"))
 		*e = KPERF_ENGINE_IO_URING;
 	else
-		return cli_val_err(err, errlen, opt, val,
+		return opt_val_err(err, errlen, opt, val,
 				   "is not an engine (epoll or io_uring)");
 	return 0;
 }
 
-static int rx_mode(struct cli_data *d, const char *opt,
+static int rx_mode(struct opt_data *d, const char *opt,
 		   enum kperf_rx_mode m, char *err, size_t errlen)
 {
 	if (d->rx_opt && d->rx_mode != m) {
@@ -73,7 +52,7 @@ static int rx_mode(struct cli_data *d, const char *opt,
 	return 0;
 }
 
-int cli_data_opt(struct cli_data *d, int id, const char *opt, const char *val,
+int opt_data_opt(struct opt_data *d, int id, const char *opt, const char *val,
 		 char *err, size_t errlen)
 {
 	switch (id) {
@@ -107,7 +86,7 @@ int cli_data_opt(struct cli_data *d, int id, const char *opt, const char *val,
 	return -EINVAL;
 }
 
-int cli_data_finish(const struct cli_data *d, struct kperf_opts *o,
+int opt_data_finish(const struct opt_data *d, struct opts *o,
 		    char *err, size_t errlen)
 {
 	int rr = o->type == KPERF_RR;

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib - what libkperf's handles hold (include/kperf/kperf.h has the
+ * contract).  Every object links into its context's list of its kind, so
+ * kperf_free() can release whatever the caller left; every error text is
+ * written into the context's buffer (ctl.h's err/errlen point there).
+ *
+ *	context.c  kperf_new/free/errmsg, the object lists
+ *	host.c     hosts: options, connect (HELLO), facts
+ *	conns.c    connection sets: sessions, acceptor, open/reopen/close
+ *	place_conns.c  collision-free placement of a set (rounds)
+ *	group.c    flow groups: options, check
+ *	test.c     tests: the steps of a run over all groups
+ *	run.c      one group's part of a run (workers, start, frames)
+ *	results.c  results and their writers
+ */
+#ifndef KPERF_LIB_H
+#define KPERF_LIB_H
+
+#include <stdarg.h>
+
+#include "client/ctl.h"
+#include "client/optset.h"
+#include "kperf/kperf.h"
+
+#define LIB_ERR_LEN	1024
+
+struct lib_link {
+	struct lib_link *prev, *next;
+};
+
+enum lib_kind { LIB_HOST, LIB_CONNS, LIB_GROUP, LIB_TEST, LIB_RESULT,
+		LIB_KINDS };
+
+struct kperf {
+	char err[LIB_ERR_LEN];
+	struct lib_link lists[LIB_KINDS];	/* circular, with heads */
+};
+
+struct kperf_host {
+	struct lib_link link;
+	struct kperf *k;
+	struct optset os;
+	struct ctl ctl;			/* fd -1 until connected */
+	char address[256], port[32];
+	int connect_timeout_ms;
+	unsigned int users;		/* sets and groups using it */
+};
+
+/* One end of a connection set: its own session on the host. */
+struct cs_end {
+	struct ctl ctl;
+	struct proto_conn_list conns;	/* this end of each connection */
+	unsigned int cap;
+	/* Workers spawned in this session, reused by later tests. */
+	struct proto_worker_rep *workers;
+	unsigned int n_workers, cap_workers;
+};
+
+struct kperf_conns {
+	struct lib_link link;
+	struct kperf *k;
+	struct kperf_host *host[2];	/* KPERF_FROM, KPERF_TO */
+	struct cs_end end[2];
+	struct proto_connect_req tmpl;	/* the acceptor on host[KPERF_TO] */
+	struct optset os;
+	struct kperf_placement placement;	/* of the last place call */
+	unsigned int users;		/* groups using it */
+	int busy;			/* a test runs on it */
+	int mss_set;			/* a test's own set: the group's mss */
+	unsigned int mss;
+};
+
+struct kperf_group {
+	struct lib_link link;
+	struct kperf *k;
+	char name[64];
+	struct optset os;
+	struct kperf_host *from, *to;	/* the test opens the set, or: */
+	struct kperf_conns *cs;		/* the caller's set */
+	struct kperf_test *test;
+};
+
+struct kperf_test {
+	struct lib_link link;
+	struct kperf *k;
+	struct optset os;
+	struct kperf_group **groups;
+	unsigned int n_groups;
+	kperf_sample_fn sample_fn;
+	void *sample_arg;
+	int running;
+};
+
+struct kperf_result {
+	struct lib_link link;
+	struct kperf *k;
+	unsigned int n;
+	struct kperf_report **reps;
+	char (*names)[64];
+};
+
+void lib_add(struct kperf *k, enum lib_kind kind, struct lib_link *l);
+void lib_del(struct lib_link *l);
+
+/* Write the context's error text; returns err (a negative errno). */
+int lib_fail(struct kperf *k, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Clear the error text before a call that may set it. */
+void lib_clear(struct kperf *k);
+
+/* Facts session and data sessions: ctl_open with the host's settings. */
+int host_session(struct kperf_host *h, struct ctl *c, const char *role);
+
+
+#endif
