@@ -120,15 +120,18 @@ static void spelled(const struct table *t, char *buf, size_t len, int val,
 		    bool is_long)
 {
 	const struct option *o;
+	int ch = val;
 
+	if (val >= OPT_LIB)
+		ch = t->info[val - OPT_LIB].short_name;
+	else if (val >= OPT_FRONT)
+		ch = 0;
 	for (o = t->longs; o->name; o++)
-		if (o->val == val && (is_long || val >= OPT_FRONT)) {
+		if (o->val == val && (is_long || !ch)) {
 			snprintf(buf, len, "--%s", o->name);
 			return;
 		}
-	if (val >= OPT_LIB)
-		val = t->info[val - OPT_LIB].short_name;
-	snprintf(buf, len, "-%c", val);
+	snprintf(buf, len, "-%c", ch);
 }
 
 /*
