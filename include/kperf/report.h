@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KPERF_VERSION		"0.1.0"
+#define KPERF_VERSION		"0.2.0"
 #define KPERF_JSON_SCHEMA	1
 #define KPERF_SVC_DEFAULT	"18323"
 #define KPERF_MAX_CONNS		4096
@@ -30,6 +30,7 @@
 #define KPERF_PACE_UNLIMITED	UINT64_MAX	/* max_pacing_rate: none */
 
 enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
+enum kperf_direction { KPERF_FORWARD, KPERF_REVERSE };
 
 /* Where a flow's worker goes on one end (see docs/placement.md). */
 enum kperf_pin_policy {
@@ -230,6 +231,11 @@ struct kperf_report {
 	struct kperf_data_path data_path;
 	uint64_t mismatches;		/* all flows, both ends */
 	struct kperf_tls tls;		/* as run; TLS off: all zero */
+	/*
+	 * Reverse: src (the sending end) is the host the connections were
+	 * opened to, as iperf3 -R.  src and dst always follow the data.
+	 */
+	enum kperf_direction direction;
 };
 
 void kperf_report_free(struct kperf_report *r);

@@ -24,6 +24,8 @@ enum {
 	OPT_QUIET,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_RR_UNDER_LOAD,
+	OPT_RR_CPU,
 	OPT_LIB = 3000,		/* + index of a library option */
 };
 
@@ -33,6 +35,8 @@ static const struct option front_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "rr-under-load", required_argument, NULL, OPT_RR_UNDER_LOAD },
+	{ "rr-cpu", required_argument, NULL, OPT_RR_CPU },
 };
 #define N_FRONT (sizeof(front_opts) / sizeof(front_opts[0]))
 
@@ -198,6 +202,9 @@ static int route(struct cli *c, struct kperf *k,
 	} else if (in->objects & KPERF_OBJ_TEST) {
 		ret = kperf_test_set(c->test, opt, val);
 		c->interval |= !strcmp(n, "interval");
+	} else if (!strcmp(n, "num-connections")) {
+		ret = kperf_group_set(c->group, opt, val);
+		c->n_given = 1;
 	} else {
 		ret = kperf_group_set(c->group, opt, val);
 		if (!strcmp(n, "json-histogram"))
@@ -208,12 +215,65 @@ static int route(struct cli *c, struct kperf *k,
 	return ret < 0 ? lib_err(k, err, errlen, ret) : 0;
 }
 
+/* --rr-under-load N and --rr-cpu shared|apart|any. */
+static int front_value(struct cli *c, int ch, const char *opt,
+		       const char *val, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	if (ch == OPT_RR_CPU) {
+		if (!strcmp(val, "shared"))
+			c->rr_cpu = CLI_RR_CPU_SHARED;
+		else if (!strcmp(val, "apart"))
+			c->rr_cpu = CLI_RR_CPU_APART;
+		else if (!strcmp(val, "any"))
+			c->rr_cpu = CLI_RR_CPU_ANY;
+		else
+			return usage_err(err, errlen, "option %s: \"%.64s\" is "
+					 "not shared, apart or any", opt, val);
+		return 0;
+	}
+	v = val[0] >= '0' && val[0] <= '9' ? strtoul(val, &end, 10) : 0;
+	if (!v || *end || v > CLI_RR_UNDER_LOAD_MAX)
+		return usage_err(err, errlen, "option %s: \"%.64s\" is out of "
+				 "range 1..%u", opt, val,
+				 CLI_RR_UNDER_LOAD_MAX);
+	c->rr_under_load = (unsigned int)v;
+	return 0;
+}
+
+/* --rr-under-load makes the group a request/response flow of its own. */
+static int load_finish(struct cli *c, struct kperf *k, char *err,
+		       size_t errlen)
+{
+	int ret;
+
+	if (!c->rr_under_load) {
+		if (c->rr_cpu != CLI_RR_CPU_ANY)
+			return usage_err(err, errlen, "option --rr-cpu needs "
+					 "--rr-under-load");
+		return 0;
+	}
+	if (c->n_given)
+		return usage_err(err, errlen, "option -n/--num-connections: "
+				 "--rr-under-load runs one request/response "
+				 "flow beside N stream flows (N is its value)");
+	ret = kperf_group_set(c->group, "type", "rr");
+	return ret < 0 ? lib_err(k, err, errlen, ret) : 0;
+}
+
 static int make_objects(struct cli *c, struct kperf *k)
 {
 	int ret = kperf_host_new(k, &c->src);
 
+	/* Messages name them as before: "source HOST: ...". */
+	if (!ret)
+		ret = kperf_host_set(c->src, "name", "source");
 	if (!ret)
 		ret = kperf_host_new(k, &c->dst);
+	if (!ret)
+		ret = kperf_host_set(c->dst, "name", "destination");
 	if (!ret)
 		ret = kperf_test_new(k, &c->test);
 	if (!ret)
@@ -269,6 +329,12 @@ static int parse(struct cli *c, struct kperf *k, const struct table *t,
 		case 'V':
 			cli_version(stdout);
 			return 1;
+		case OPT_RR_UNDER_LOAD:
+		case OPT_RR_CPU:
+			ret = front_value(c, ch, opt, optarg, err, errlen);
+			if (ret)
+				return ret;
+			continue;
 		}
 		ret = route(c, k, &t->info[ch - OPT_LIB], opt, optarg, err,
 			    errlen);
@@ -281,6 +347,9 @@ static int parse(struct cli *c, struct kperf *k, const struct table *t,
 	if (c->json_hist && !c->json)
 		return usage_err(err, errlen,
 				 "option --json-histogram needs --json");
+	ret = load_finish(c, k, err, errlen);
+	if (ret)
+		return ret;
 	ret = kperf_test_check(c->test);
 	return ret < 0 ? lib_err(k, err, errlen, ret) : 0;
 }

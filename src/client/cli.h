@@ -37,7 +37,13 @@ struct cli {
 	int json_hist;		/* --json-histogram */
 	int time_stats;		/* -T 1 */
 	int interval;		/* -i given */
+	int n_given;		/* -n given */
+	unsigned int rr_under_load;	/* --rr-under-load N: streams */
+	int rr_cpu;		/* --rr-cpu: CLI_RR_CPU_* */
 };
+
+enum { CLI_RR_CPU_ANY, CLI_RR_CPU_SHARED, CLI_RR_CPU_APART };
+#define CLI_RR_UNDER_LOAD_MAX	1024u
 
 /*
  * Make the objects under k, then apply argv.  Return 0 when the test
@@ -46,6 +52,13 @@ struct cli {
  */
 int cli_parse(struct cli *c, struct kperf *k, int argc, char **argv,
 	      char *err, size_t errlen);
+
+/*
+ * --rr-under-load: the RR group alone, then beside the stream flows, over
+ * sets of their own; the report to stdout (flags: KPERF_OUT_*).  0, or
+ * -errno after the message is printed on stderr.
+ */
+int cli_rr_under_load(struct kperf *k, struct cli *c, unsigned int flags);
 
 void cli_usage(FILE *f);
 void cli_version(FILE *f);

@@ -20,7 +20,7 @@ static const char *const end_role[2] = { "source", "destination" };
  * the client at (as the original kperf does). */
 static int listen_to(struct kperf_conns *cs)
 {
-	struct ctl *c = &cs->end[KPERF_TO].ctl;
+	struct ctl *c = &cs->end[KPERF_TO].s->ctl;
 	struct proto_listen_req lq = { 0 };
 	struct proto_connect_req *m = &cs->tmpl;
 	struct proto_listen_rep lr;
@@ -65,9 +65,9 @@ int kperf_conns_new(struct kperf_host *from, struct kperf_host *to,
 	if (to->k != k)
 		return lib_fail(k, -EINVAL, "the two hosts belong to "
 				"different contexts");
-	if (from->ctl.fd < 0 || to->ctl.fd < 0)
+	if (from->sess.ctl.fd < 0 || to->sess.ctl.fd < 0)
 		return lib_fail(k, -ENOTCONN, "host %s is not connected",
-				from->ctl.fd < 0 ? from->address : to->address);
+				from->sess.ctl.fd < 0 ? from->address : to->address);
 	cs = calloc(1, sizeof(*cs));
 	if (!cs)
 		return lib_fail(k, -ENOMEM, "out of memory");
@@ -75,14 +75,24 @@ int kperf_conns_new(struct kperf_host *from, struct kperf_host *to,
 	cs->host[KPERF_FROM] = from;
 	cs->host[KPERF_TO] = to;
 	optset_init(&cs->os, OPT_SCOPE_CONNS);
-	for (e = 0; e < 2; e++)
-		cs->end[e].ctl.fd = -1;
 	from->users++;
 	to->users++;
 	lib_add(k, LIB_CONNS, &cs->link);
-	ret = host_session(from, &cs->end[KPERF_FROM].ctl, end_role[0]);
-	if (!ret)
-		ret = host_session(to, &cs->end[KPERF_TO].ctl, end_role[1]);
+	for (e = 0, ret = 0; e < 2; e++) {
+		struct kperf_host *h = cs->host[e];
+
+		cs->end[e].own.ctl.fd = -1;
+		if (h->sess.lent || ret) {
+			cs->end[e].s = &cs->end[e].own;
+			if (!ret)
+				ret = host_session(h, &cs->end[e].own.ctl,
+						   end_role[e]);
+			continue;
+		}
+		cs->end[e].s = &h->sess;
+		h->sess.lent = 1;
+		h->sess.ctl.role = end_role[e];
+	}
 	if (!ret)
 		ret = listen_to(cs);
 	if (ret < 0) {
@@ -118,7 +128,7 @@ static int grow(struct cs_end *e, unsigned int n)
 static int to_info(struct kperf_conns *cs, const struct proto_conn_info *src,
 		   unsigned int n, struct proto_conn_list *out)
 {
-	struct ctl *c = &cs->end[KPERF_TO].ctl;
+	struct ctl *c = &cs->end[KPERF_TO].s->ctl;
 	struct proto_ids ids = { .n = n };
 	struct proto_hdr h;
 	struct proto_wr w;
@@ -146,7 +156,7 @@ static int to_info(struct kperf_conns *cs, const struct proto_conn_info *src,
 
 int conns_open(struct kperf_conns *cs, unsigned int n)
 {
-	struct ctl *c = &cs->end[KPERF_FROM].ctl;
+	struct ctl *c = &cs->end[KPERF_FROM].s->ctl;
 	struct proto_connect_req cq = cs->tmpl;
 	struct proto_conn_list sl = { 0 }, dl = { 0 };
 	unsigned int i, have = cs->end[0].conns.n;
@@ -221,7 +231,7 @@ static int drop(struct kperf_conns *cs, unsigned int i)
 	for (e = 0; e < 2; e++) {
 		struct proto_conn_info *v = cs->end[e].conns.v;
 
-		r = conns_close_ids(&cs->end[e].ctl, &v[i].id, 1);
+		r = conns_close_ids(&cs->end[e].s->ctl, &v[i].id, 1);
 		if (!ret)
 			ret = r;
 		memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
@@ -285,7 +295,7 @@ int kperf_conns_refresh(struct kperf_conns *cs)
 		return lib_fail(cs->k, -ENOMEM, "out of memory");
 	ids.n = n;
 	for (e = 0; e < 2 && n && !ret; e++) {
-		c = &cs->end[e].ctl;
+		c = &cs->end[e].s->ctl;
 		for (i = 0; i < n; i++)
 			ids.v[i] = cs->end[e].conns.v[i].id;
 		id = ctl_begin(c, &w);
@@ -348,7 +358,7 @@ int kperf_conns_port(const struct kperf_conns *cs, unsigned int i,
 int conns_worker(struct kperf_conns *cs, enum kperf_end end, int cpu,
 		 unsigned int nth_floating, const struct proto_worker_rep **rep)
 {
-	struct cs_end *e = &cs->end[end];
+	struct sess *e = cs->end[end].s;
 	struct proto_worker_req q = { .cpu = cpu };
 	struct proto_hdr h;
 	struct proto_wr w;
@@ -395,12 +405,30 @@ int conns_worker(struct kperf_conns *cs, enum kperf_end end, int cpu,
 
 void conns_free(struct kperf_conns *cs)
 {
-	unsigned int e;
+	unsigned int e, i;
+	uint32_t *ids;
 
 	for (e = 0; e < 2; e++) {
-		ctl_close(&cs->end[e].ctl);
-		proto_conn_list_free(&cs->end[e].conns);
-		free(cs->end[e].workers);
+		struct cs_end *end = &cs->end[e];
+		struct sess *s = end->s;
+
+		if (s == &end->own) {
+			/* Ending the session releases all it held. */
+			ctl_close(&s->ctl);
+			free(s->workers);
+		} else if (s) {
+			/* The host's: close this set's connections only. */
+			ids = calloc(end->conns.n + 1, sizeof(*ids));
+			for (i = 0; ids && i < end->conns.n; i++)
+				ids[i] = end->conns.v[i].id;
+			if (ids && s->ctl.fd >= 0 &&
+			    conns_close_ids(&s->ctl, ids, end->conns.n) < 0)
+				ctl_close(&s->ctl);
+			free(ids);
+			s->lent = 0;
+			s->ctl.role = host_role(cs->host[e]);
+		}
+		proto_conn_list_free(&end->conns);
 		if (cs->host[e])
 			cs->host[e]->users--;
 	}

@@ -19,7 +19,7 @@ int kperf_host_new(struct kperf *k, struct kperf_host **out)
 	if (!h)
 		return lib_fail(k, -ENOMEM, "out of memory");
 	h->k = k;
-	h->ctl.fd = -1;
+	h->sess.ctl.fd = -1;
 	optset_init(&h->os, OPT_SCOPE_HOST);
 	lib_add(k, LIB_HOST, &h->link);
 	*out = h;
@@ -29,7 +29,7 @@ int kperf_host_new(struct kperf *k, struct kperf_host **out)
 int kperf_host_set(struct kperf_host *h, const char *key, const char *value)
 {
 	lib_clear(h->k);
-	if (h->ctl.fd >= 0)
+	if (h->sess.ctl.fd >= 0)
 		return lib_fail(h->k, -EBUSY, "host %s: already connected: "
 				"set options before kperf_host_connect()",
 				h->address);
@@ -42,13 +42,19 @@ int host_session(struct kperf_host *h, struct ctl *c, const char *role)
 			h->k->err, LIB_ERR_LEN);
 }
 
+/* How messages name the host: its "name" option, or "host". */
+const char *host_role(const struct kperf_host *h)
+{
+	return h->os.name[0] ? h->os.name : "host";
+}
+
 int kperf_host_connect(struct kperf_host *h)
 {
 	struct opts o;
 	int ret;
 
 	lib_clear(h->k);
-	if (h->ctl.fd >= 0)
+	if (h->sess.ctl.fd >= 0)
 		return 0;
 	ret = optset_finish(&h->os, &o, h->k->err, LIB_ERR_LEN);
 	if (ret < 0)
@@ -56,9 +62,9 @@ int kperf_host_connect(struct kperf_host *h)
 	snprintf(h->address, sizeof(h->address), "%s", o.address);
 	snprintf(h->port, sizeof(h->port), "%s", o.port);
 	h->connect_timeout_ms = o.connect_timeout_ms;
-	ret = host_session(h, &h->ctl, "host");
+	ret = host_session(h, &h->sess.ctl, host_role(h));
 	if (ret < 0)
-		ctl_close(&h->ctl);
+		ctl_close(&h->sess.ctl);
 	return ret;
 }
 
@@ -90,7 +96,8 @@ int kperf_host_close(struct kperf_host *h)
 	if (h->users)
 		return lib_fail(h->k, -EBUSY, "host %s: %u connection sets or "
 				"groups still use it", h->address, h->users);
-	ctl_close(&h->ctl);
+	ctl_close(&h->sess.ctl);
+	free(h->sess.workers);
 	optset_free(&h->os);
 	lib_del(&h->link);
 	free(h);
@@ -99,7 +106,7 @@ int kperf_host_close(struct kperf_host *h)
 
 static int connected(const struct kperf_host *h)
 {
-	return h && h->ctl.fd >= 0;
+	return h && h->sess.ctl.fd >= 0;
 }
 
 const char *kperf_host_address(const struct kperf_host *h)
@@ -109,32 +116,32 @@ const char *kperf_host_address(const struct kperf_host *h)
 
 const char *kperf_host_name(const struct kperf_host *h)
 {
-	return connected(h) ? h->ctl.hello.hostname : NULL;
+	return connected(h) ? h->sess.ctl.hello.hostname : NULL;
 }
 
 const char *kperf_host_kernel(const struct kperf_host *h)
 {
-	return connected(h) ? h->ctl.hello.kernel : NULL;
+	return connected(h) ? h->sess.ctl.hello.kernel : NULL;
 }
 
 unsigned int kperf_host_ncpus(const struct kperf_host *h)
 {
-	return connected(h) ? h->ctl.hello.ncpus : 0;
+	return connected(h) ? h->sess.ctl.hello.ncpus : 0;
 }
 
 unsigned int kperf_host_n_online(const struct kperf_host *h)
 {
-	return connected(h) ? h->ctl.hello.n_online : 0;
+	return connected(h) ? h->sess.ctl.hello.n_online : 0;
 }
 
 int kperf_host_cpu_online(const struct kperf_host *h, unsigned int cpu)
 {
-	if (!connected(h) || cpu >= h->ctl.hello.ncpus || cpu >= KPERF_MAX_CPUS)
+	if (!connected(h) || cpu >= h->sess.ctl.hello.ncpus || cpu >= KPERF_MAX_CPUS)
 		return 0;
-	return !!(h->ctl.hello.online[cpu / 64] & (1ull << (cpu % 64)));
+	return !!(h->sess.ctl.hello.online[cpu / 64] & (1ull << (cpu % 64)));
 }
 
 uint64_t kperf_host_features(const struct kperf_host *h)
 {
-	return connected(h) ? h->ctl.hello.features : 0;
+	return connected(h) ? h->sess.ctl.hello.features : 0;
 }

@@ -37,24 +37,38 @@ struct kperf {
 	struct lib_link lists[LIB_KINDS];	/* circular, with heads */
 };
 
+/*
+ * A session on a host: its control connection and the workers spawned in
+ * it, which later tests reuse (a session keeps its workers until it ends).
+ */
+struct sess {
+	struct ctl ctl;			/* fd -1 when not open */
+	struct proto_worker_rep *workers;
+	unsigned int n_workers, cap_workers;
+	int lent;			/* a set uses it */
+};
+
 struct kperf_host {
 	struct lib_link link;
 	struct kperf *k;
 	struct optset os;
-	struct ctl ctl;			/* fd -1 until connected */
+	/*
+	 * Its first session gives the facts and is lent to the first set
+	 * made on the host (so `kperf` holds one session per host); a set
+	 * made while it is lent opens a session of its own.
+	 */
+	struct sess sess;
 	char address[256], port[32];
 	int connect_timeout_ms;
 	unsigned int users;		/* sets and groups using it */
 };
 
-/* One end of a connection set: its own session on the host. */
+/* One end of a connection set: a session on the host. */
 struct cs_end {
-	struct ctl ctl;
+	struct sess *s;			/* the host's, or own */
+	struct sess own;
 	struct proto_conn_list conns;	/* this end of each connection */
 	unsigned int cap;
-	/* Workers spawned in this session, reused by later tests. */
-	struct proto_worker_rep *workers;
-	unsigned int n_workers, cap_workers;
 };
 
 struct kperf_conns {
@@ -109,6 +123,8 @@ int lib_fail(struct kperf *k, int err, const char *fmt, ...)
 
 /* Clear the error text before a call that may set it. */
 void lib_clear(struct kperf *k);
+
+const char *host_role(const struct kperf_host *h);
 
 /* Facts session and data sessions: ctl_open with the host's settings. */
 int host_session(struct kperf_host *h, struct ctl *c, const char *role);

@@ -90,7 +90,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	kperf_set_verbosity(c.quiet ? 0 : 1 + c.verbose);
-	ret = run(k, &c);
+	if (c.rr_under_load)
+		ret = cli_rr_under_load(k, &c, c.json && c.json_hist ?
+					KPERF_OUT_HIST : 0) < 0 ?
+			      EXIT_FAILURE : EXIT_SUCCESS;
+	else
+		ret = run(k, &c);
 	kperf_free(k);
 	return ret;
 }

@@ -30,7 +30,8 @@ const struct optdef optset_table[] = {
 	{ "interval", 'i', 1, T, OPT_INTERVAL,
 	  "seconds between samples, 0: none" },
 	/* Groups. */
-	{ "name", 0, 1, G, OPT_NAME, "the group's name in reports" },
+	{ "name", 0, 1, G | H, OPT_NAME,
+	  "the group's or host's name in reports and messages" },
 	{ "type", 0, 1, G, OPT_TYPE, "stream or rr" },
 	{ "direction", 0, 1, G, OPT_DIRECTION, "forward or reverse" },
 	{ "reverse", 'R', 0, G, OPT_REVERSE,

@@ -70,9 +70,9 @@ static int keep(struct round *r, const unsigned int *ch, unsigned int n_ch)
 	}
 	cs->placement.connections_discarded += nd;
 	cs->end[0].conns.n = cs->end[1].conns.n = k;
-	ret = conns_close_ids(&cs->end[0].ctl, ids[0], nd);
+	ret = conns_close_ids(&cs->end[0].s->ctl, ids[0], nd);
 	if (!ret)
-		ret = conns_close_ids(&cs->end[1].ctl, ids[1], nd);
+		ret = conns_close_ids(&cs->end[1].s->ctl, ids[1], nd);
 out:
 	free(ids[0]);
 	free(ids[1]);
@@ -179,9 +179,9 @@ int conns_place(struct kperf_conns *cs, unsigned int n, const struct opts *o,
 	int ret, got, first;
 
 	cs->placement = (struct kperf_placement){ 0 };
-	allowed_set(&cs->end[r.s].ctl, o->have_src_rx_cpus, o->src_rx_cpus,
+	allowed_set(&cs->end[r.s].s->ctl, o->have_src_rx_cpus, o->src_rx_cpus,
 		    r.sa);
-	allowed_set(&cs->end[r.d].ctl, o->have_dst_rx_cpus, o->dst_rx_cpus,
+	allowed_set(&cs->end[r.d].s->ctl, o->have_dst_rx_cpus, o->dst_rx_cpus,
 		    r.da);
 	ret = check_possible(&r);
 	if (ret < 0)

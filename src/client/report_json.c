@@ -414,6 +414,9 @@ cJSON *report_json_build(const struct kperf_report *r, int with_hist)
 	if (!o ||
 	    (type ? !cJSON_AddStringToObject(o, "type", type) :
 		    !cJSON_AddNullToObject(o, "type")) ||
+	    !cJSON_AddStringToObject(o, "direction",
+				     r->direction == KPERF_REVERSE ?
+				     "reverse" : "forward") ||
 	    add_num(o, "duration_s", r->duration_s) ||
 	    add_num(o, "n_flows", r->n_flows) || add_placement(o, r) ||
 	    add_data_path(o, &r->data_path))

@@ -100,7 +100,8 @@ static void print_header(FILE *f, const struct kperf_report *r)
 	char dk[sizeof(r->dst.kernel)];
 	const char *type = report_type_name(r->type);
 
-	fprintf(f, "%s test, %.2f s, %u flow%s: %s (%s, %s) -> %s (%s, %s)\n",
+	fprintf(f, "%s%s test, %.2f s, %u flow%s: %s (%s, %s) -> %s (%s, %s)\n",
+		r->direction == KPERF_REVERSE ? "reverse " : "",
 		type ? type : "unknown", r->duration_s, r->n_flows,
 		r->n_flows == 1 ? "" : "s", CLEAN(sa, r->src.address),
 		CLEAN(sh, r->src.hostname), CLEAN(sk, r->src.kernel),

@@ -325,6 +325,7 @@ int run_report(struct run *r, const char *from_addr, const char *to_addr)
 	if (ret < 0)
 		return ret;
 	r->rep->type = o->type;
+	r->rep->direction = o->reverse ? KPERF_REVERSE : KPERF_FORWARD;
 	r->rep->data_path = (struct kperf_data_path){
 		.engine_src = o->engine_src,
 		.engine_dst = o->engine_dst,
@@ -354,7 +355,7 @@ int run_report(struct run *r, const char *from_addr, const char *to_addr)
 static int init_side(struct run *r, struct side *s, enum kperf_end end)
 {
 	s->end = end;
-	s->ctl = &r->cs->end[end].ctl;
+	s->ctl = &r->cs->end[end].s->ctl;
 	s->conns = &r->cs->end[end].conns;
 	s->worker_cpu = calloc(r->n, sizeof(*s->worker_cpu));
 	s->worker_of = calloc(r->n, sizeof(*s->worker_of));

@@ -162,7 +162,7 @@ static int open_set(struct kperf_test *t, unsigned int i,
 			return lib_fail(t->k, -EINVAL, "group %s: its "
 					"connection set is empty",
 					kperf_group_name(g));
-		return g->cs->end[0].ctl.fd < 0 ?
+		return g->cs->end[0].s->ctl.fd < 0 ?
 			       lib_fail(t->k, -ENOTCONN, "group %s: its "
 					"connection set was closed by a "
 					"failed test", kperf_group_name(g)) :
@@ -311,10 +311,10 @@ static int reports(struct kperf_test *t, struct run *runs,
 /* A failed test leaves its sessions in any state: end them. */
 static void close_sessions(struct kperf_conns *cs)
 {
-	ctl_close(&cs->end[0].ctl);
-	ctl_close(&cs->end[1].ctl);
+	ctl_close(&cs->end[0].s->ctl);
+	ctl_close(&cs->end[1].s->ctl);
 	cs->end[0].conns.n = cs->end[1].conns.n = 0;
-	cs->end[0].n_workers = cs->end[1].n_workers = 0;
+	cs->end[0].s->n_workers = cs->end[1].s->n_workers = 0;
 }
 
 int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
