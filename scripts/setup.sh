@@ -11,7 +11,7 @@ PACKAGES=(
 	iproute2 procps iputils-ping strace			# test lab
 	iperf3 iperf sockperf					# peers (bench/)
 	qemu-system-x86 busybox-static				# VM lab (tests/vm)
-	valgrind
+	valgrind scdoc						# man pages
 )
 
 missing=()

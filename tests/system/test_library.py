@@ -127,6 +127,8 @@ def test_install_tree(installed):
     for f in ("kperf.h", "report.h", "libkperf.pc", "libkperf.so",
               "libkperf.so.0", "kperf", "kperfd"):
         assert f in names, (f, sorted(names))
+    if shutil.which("scdoc"):
+        assert "libkperf.3" in names, sorted(names)
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkperf"],
                            env=env, capture_output=True, text=True,
                            check=True).stdout
