@@ -320,6 +320,7 @@ static void close_sessions(struct kperf_conns *cs)
 int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 {
 	unsigned int i, n_sets = 0, n_runs = 0;
+	char msg[LIB_ERR_LEN];
 	struct run *runs = NULL;
 	struct opts *o;
 	int ret;
@@ -354,6 +355,10 @@ int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 		ret = run_all(runs, t->n_groups, &o[0]);
 	if (!ret)
 		ret = reports(t, runs, out);
+	/* Closing what failed may fail too: keep the first message. */
+	if (ret < 0 && !t->k->err[0])
+		lib_fail(t->k, ret, "%s", strerror(-ret));
+	memcpy(msg, t->k->err, sizeof(msg));
 	for (i = 0; i < n_runs; i++)
 		run_free(&runs[i]);
 	for (i = 0; i < n_sets; i++) {
@@ -370,5 +375,9 @@ int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 	t->running = 0;
 	free(runs);
 	free(o);
+	if (ret < 0)
+		memcpy(t->k->err, msg, sizeof(msg));
+	else
+		lib_clear(t->k);
 	return ret;
 }
