@@ -93,9 +93,12 @@ int kperf_host_close(struct kperf_host *h)
 {
 	if (!h)
 		return 0;
+	/* Before kperf_host_connect() the address is only in the options. */
 	if (h->users)
 		return lib_fail(h->k, -EBUSY, "host %s: %u connection sets or "
-				"groups still use it", h->address, h->users);
+				"groups still use it",
+				h->address[0] ? h->address : h->os.raw.address,
+				h->users);
 	ctl_close(&h->sess.ctl);
 	free(h->sess.workers);
 	optset_free(&h->os);

@@ -48,7 +48,7 @@ static int rx_mode(struct opt_data *d, const char *opt,
 		return -EINVAL;
 	}
 	d->rx_mode = m;
-	d->rx_opt = m == KPERF_RX_TRUNC ? "--msg-trunc" : "--zerocopy-rx";
+	d->rx_opt = opt;
 	return 0;
 }
 

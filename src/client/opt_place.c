@@ -75,14 +75,11 @@ int opt_place_opt(struct opt_place *p, struct opts *o, int id,
 		if (ret)
 			return ret;
 		o->pin_src.offset = o->pin_dst.offset = v;
-		return set_policy(p, o, "--pin-off", KPERF_PIN_OFFSET, err,
-				  errlen);
+		return set_policy(p, o, opt, KPERF_PIN_OFFSET, err, errlen);
 	case OPT_CROSS_PIN:
-		return set_policy(p, o, "--cross-pin", KPERF_PIN_CROSS, err,
-				  errlen);
+		return set_policy(p, o, opt, KPERF_PIN_CROSS, err, errlen);
 	case OPT_NO_PIN:
-		return set_policy(p, o, "--no-pin", KPERF_PIN_NONE, err,
-				  errlen);
+		return set_policy(p, o, opt, KPERF_PIN_NONE, err, errlen);
 	case OPT_CPU_SRC_WRK:
 	case OPT_CPU_DST_WRK:
 		return parse_uint(opt, val, KPERF_MAX_CPUS - 1,
@@ -155,8 +152,8 @@ int opt_place_finish(struct opt_place *p, struct opts *o, char *err,
 		o->pin_dst = (struct kperf_pin){ KPERF_PIN_CPU, 0, p->dst_wrk };
 	if ((o->pin_src.policy == KPERF_PIN_CROSS ||
 	     o->pin_dst.policy == KPERF_PIN_CROSS) && o->n_conns < 2) {
-		snprintf(err, errlen, "--cross-pin needs at least 2 flows "
-			 "(-n 2)");
+		snprintf(err, errlen, "%s needs at least 2 flows (-n 2)",
+			 p->policy_opt);
 		return -EINVAL;
 	}
 	o->have_src_rx_cpus = any || p->have_src_rx;

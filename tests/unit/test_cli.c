@@ -7,6 +7,11 @@
  *
  * The bad-value cases are a table; each row becomes its own cmocka test,
  * named after its argv, so a failure says which input broke.
+ *
+ * The command line routes each option to the object it belongs to (the
+ * hosts, the test, the flow group: libkperf's public API), so the values
+ * are read back from those objects (cli_fixture.h's vals_get) and most
+ * messages are the library's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,119 +28,98 @@
 
 #include <cmocka.h>
 
-#include "client/cli.h"
+#include "cli_fixture.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define MAX_ARGS	16
 
-/* argv for cli_parse: "kperf" then args, NULL-terminated. */
-static int parse_args(struct cli *c, const char *const *args, char *err,
-		      size_t errlen)
+/* The front end's own options: --json, -q, -v. */
+static void assert_front(const struct cli *c, int json, int quiet,
+			 int verbose)
 {
-	char *argv[MAX_ARGS + 2] = { "kperf" };
-	int argc = 1;
-
-	while (argc <= MAX_ARGS && args[argc - 1]) {
-		argv[argc] = (char *)args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	return cli_parse(c, argc, argv, err, errlen);
+	assert_int_equal(c->json, json);
+	assert_int_equal(c->quiet, quiet);
+	assert_int_equal(c->verbose, verbose);
 }
-
-#define PARSE(c, err, ...)						\
-	parse_args(c, (const char *const[]){ __VA_ARGS__, NULL }, err,	\
-		   sizeof(err))
 
 static void test_defaults(void **state)
 {
 	char *argv[] = { "kperf", NULL };
+	struct fix *f = *state;
 	char err[256] = "stale";
-	struct cli c;
+	struct vals v;
 
-	memset(&c, 0xa5, sizeof(c));
-	assert_int_equal(cli_parse(&c, 1, argv, err, sizeof(err)), 0);
+	memset(&f->c, 0xa5, sizeof(f->c));
+	assert_int_equal(cli_parse(&f->c, f->k, 1, argv, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
-	assert_string_equal(c.opts.src_host, "localhost");
-	assert_string_equal(c.opts.dst_host, "localhost");
-	assert_string_equal(c.opts.src_svc, "18323");
-	assert_string_equal(c.opts.dst_svc, "18323");
-	assert_int_equal(c.opts.type, KPERF_STREAM);
-	assert_int_equal(c.opts.duration_ms, 5000);
-	assert_int_equal(c.opts.n_conns, 1);
-	assert_int_equal(c.opts.read_size, 131072);
-	assert_int_equal(c.opts.write_size, 131072);
-	assert_int_equal(c.opts.interval_ms, 0);
-	assert_int_equal(c.opts.connect_timeout_ms, 5000);
-	assert_null(c.opts.on_sample);
-	assert_null(c.opts.sample_arg);
-	assert_int_equal(c.opts.verbose, 0);
-	assert_int_equal(c.json, 0);
-	assert_int_equal(c.quiet, 0);
-	assert_int_equal(c.verbose, 0);
+	vals_get(f, &v);
+	assert_string_equal(v.src.address, "localhost");
+	assert_string_equal(v.dst.address, "localhost");
+	assert_string_equal(v.src.port, "18323");
+	assert_string_equal(v.dst.port, "18323");
+	assert_int_equal(v.grp.type, KPERF_STREAM);
+	assert_int_equal(v.test.duration_ms, 5000);
+	assert_int_equal(v.grp.n_conns, 1);
+	assert_int_equal(v.grp.read_size, 131072);
+	assert_int_equal(v.grp.write_size, 131072);
+	assert_int_equal(v.test.interval_ms, 0);
+	assert_int_equal(v.src.connect_timeout_ms, 5000);
+	assert_int_equal(v.dst.connect_timeout_ms, 5000);
+	assert_null(f->c.test->sample_fn);
+	assert_null(f->c.test->sample_arg);
+	assert_null(f->c.scenario);
+	assert_front(&f->c, 0, 0, 0);
 }
 
 static void test_long_options(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	assert_int_equal(PARSE(&c, err, "--src", "198.18.0.1", "--dst",
-			       "198.18.0.2", "--src-svc", "1234", "--dst-svc",
-			       "65535"),
-			 0);
-	assert_string_equal(c.opts.src_host, "198.18.0.1");
-	assert_string_equal(c.opts.dst_host, "198.18.0.2");
-	assert_string_equal(c.opts.src_svc, "1234");
-	assert_string_equal(c.opts.dst_svc, "65535");
+	PARSE_OK(f, &v, "--src", "198.18.0.1", "--dst", "198.18.0.2",
+		 "--src-svc", "1234", "--dst-svc", "65535");
+	assert_string_equal(v.src.address, "198.18.0.1");
+	assert_string_equal(v.dst.address, "198.18.0.2");
+	assert_string_equal(v.src.port, "1234");
+	assert_string_equal(v.dst.port, "65535");
 
-	assert_int_equal(PARSE(&c, err, "--time", "2.5", "--num-connections",
-			       "16", "--read-size", "64K", "--write-size",
-			       "1M"),
-			 0);
-	assert_int_equal(c.opts.duration_ms, 2500);
-	assert_int_equal(c.opts.n_conns, 16);
-	assert_int_equal(c.opts.read_size, 65536);
-	assert_int_equal(c.opts.write_size, 1048576);
+	PARSE_OK(f, &v, "--time", "2.5", "--num-connections", "16",
+		 "--read-size", "64K", "--write-size", "1M");
+	assert_int_equal(v.test.duration_ms, 2500);
+	assert_int_equal(v.grp.n_conns, 16);
+	assert_int_equal(v.grp.read_size, 65536);
+	assert_int_equal(v.grp.write_size, 1048576);
 
-	assert_int_equal(PARSE(&c, err, "--interval", "0.5",
-			       "--connect-timeout", "0.25", "--json",
-			       "--verbose", "--verbose", "--quiet"),
-			 0);
-	assert_int_equal(c.opts.interval_ms, 500);
-	assert_int_equal(c.opts.connect_timeout_ms, 250);
-	assert_int_equal(c.json, 1);
-	assert_int_equal(c.quiet, 1);
-	assert_int_equal(c.verbose, 2);
-	assert_int_equal(c.opts.verbose, 2);
+	PARSE_OK(f, &v, "--interval", "0.5", "--connect-timeout", "0.25",
+		 "--json", "--verbose", "--verbose", "--quiet");
+	assert_int_equal(v.test.interval_ms, 500);
+	/* One timeout for both hosts. */
+	assert_int_equal(v.src.connect_timeout_ms, 250);
+	assert_int_equal(v.dst.connect_timeout_ms, 250);
+	assert_int_equal(f->c.interval, 1);
+	assert_front(&f->c, 1, 1, 2);
 }
 
 static void test_short_options(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	assert_int_equal(PARSE(&c, err, "-t", "10", "-n", "4", "-i", "1",
-			       "-vvv", "-q"),
-			 0);
-	assert_int_equal(c.opts.duration_ms, 10000);
-	assert_int_equal(c.opts.n_conns, 4);
-	assert_int_equal(c.opts.interval_ms, 1000);
-	assert_int_equal(c.verbose, 3);
-	assert_int_equal(c.quiet, 1);
+	PARSE_OK(f, &v, "-t", "10", "-n", "4", "-i", "1", "-vvv", "-q");
+	assert_int_equal(v.test.duration_ms, 10000);
+	assert_int_equal(v.grp.n_conns, 4);
+	assert_int_equal(v.test.interval_ms, 1000);
+	assert_front(&f->c, 0, 1, 3);
 
 	/* Values glued to the option, and --opt=value. */
-	assert_int_equal(PARSE(&c, err, "-n8", "-t0.5", "--read-size=2MiB",
-			       "--dst=host-b"),
-			 0);
-	assert_int_equal(c.opts.n_conns, 8);
-	assert_int_equal(c.opts.duration_ms, 500);
-	assert_int_equal(c.opts.read_size, 2 << 20);
-	assert_string_equal(c.opts.dst_host, "host-b");
+	PARSE_OK(f, &v, "-n8", "-t0.5", "--read-size=2MiB", "--dst=host-b");
+	assert_int_equal(v.grp.n_conns, 8);
+	assert_int_equal(v.test.duration_ms, 500);
+	assert_int_equal(v.grp.read_size, 2 << 20);
+	assert_string_equal(v.dst.address, "host-b");
 
 	/* A unique prefix of a long option is that option. */
-	assert_int_equal(PARSE(&c, err, "--num", "7"), 0);
-	assert_int_equal(c.opts.n_conns, 7);
+	PARSE_OK(f, &v, "--num", "7");
+	assert_int_equal(v.grp.n_conns, 7);
 }
 
 static void test_sizes(void **state)
@@ -151,15 +135,15 @@ static void test_sizes(void **state)
 		{ "64M", 64 << 20 },	{ "67108864", 64 << 20 },
 		{ "0001", 1 },
 	};
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(tab); i++) {
-		assert_int_equal(PARSE(&c, err, "--write-size", tab[i].s), 0);
-		assert_int_equal(c.opts.write_size, tab[i].v);
-		assert_int_equal(PARSE(&c, err, "--read-size", tab[i].s), 0);
-		assert_int_equal(c.opts.read_size, tab[i].v);
+		PARSE_OK(f, &v, "--write-size", tab[i].s);
+		assert_int_equal(v.grp.write_size, tab[i].v);
+		PARSE_OK(f, &v, "--read-size", tab[i].s);
+		assert_int_equal(v.grp.read_size, tab[i].v);
 	}
 }
 
@@ -173,77 +157,74 @@ static void test_seconds(void **state)
 		{ "2.", 2000 },	   { "1.25", 1250 },	   { "007", 7000 },
 		{ "86400", 86400000 },
 	};
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(tab); i++) {
-		assert_int_equal(PARSE(&c, err, "-t", tab[i].s), 0);
-		assert_int_equal(c.opts.duration_ms, tab[i].ms);
+		PARSE_OK(f, &v, "-t", tab[i].s);
+		assert_int_equal(v.test.duration_ms, tab[i].ms);
 	}
-	assert_int_equal(PARSE(&c, err, "--connect-timeout", "600"), 0);
-	assert_int_equal(c.opts.connect_timeout_ms, 600000);
-	assert_int_equal(PARSE(&c, err, "--connect-timeout", "0.1"), 0);
-	assert_int_equal(c.opts.connect_timeout_ms, 100);
+	PARSE_OK(f, &v, "--connect-timeout", "600");
+	assert_int_equal(v.src.connect_timeout_ms, 600000);
+	PARSE_OK(f, &v, "--connect-timeout", "0.1");
+	assert_int_equal(v.dst.connect_timeout_ms, 100);
 }
 
 static void test_interval(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	assert_int_equal(PARSE(&c, err, "-i", "0"), 0);
-	assert_int_equal(c.opts.interval_ms, 0);
-	assert_int_equal(PARSE(&c, err, "-i", "0.0"), 0);
-	assert_int_equal(c.opts.interval_ms, 0);
-	assert_int_equal(PARSE(&c, err, "-i", "0.01"), 0);
-	assert_int_equal(c.opts.interval_ms, 10);
+	PARSE_OK(f, &v, "-i", "0");
+	assert_int_equal(v.test.interval_ms, 0);
+	PARSE_OK(f, &v, "-i", "0.0");
+	assert_int_equal(v.test.interval_ms, 0);
+	PARSE_OK(f, &v, "-i", "0.01");
+	assert_int_equal(v.test.interval_ms, 10);
 	/* Equal to the test time is allowed: one sample. */
-	assert_int_equal(PARSE(&c, err, "-i", "5"), 0);
-	assert_int_equal(c.opts.interval_ms, 5000);
+	PARSE_OK(f, &v, "-i", "5");
+	assert_int_equal(v.test.interval_ms, 5000);
 	/* The bound is the final -t, whichever comes first. */
-	assert_int_equal(PARSE(&c, err, "-i", "10", "-t", "20"), 0);
-	assert_int_equal(c.opts.interval_ms, 10000);
-	assert_int_equal(PARSE(&c, err, "-t", "20", "-i", "10", "-t", "5"),
-			 -EINVAL);
-	assert_string_equal(err, "option -i: \"10\" is longer than the test "
-				 "time (5 s)");
-	assert_int_equal(PARSE(&c, err, "-t", "0.5", "--interval", "0.6"),
-			 -EINVAL);
-	assert_string_equal(err, "option --interval: \"0.6\" is longer than "
-				 "the test time (0.5 s)");
+	PARSE_OK(f, &v, "-i", "10", "-t", "20");
+	assert_int_equal(v.test.interval_ms, 10000);
+	assert_int_equal(PARSE(f, "-t", "20", "-i", "10", "-t", "5"), -EINVAL);
+	assert_string_equal(f->err, "option -i: \"10\" is longer than the test "
+				    "time (5 s)");
+	assert_int_equal(PARSE(f, "-t", "0.5", "--interval", "0.6"), -EINVAL);
+	assert_string_equal(f->err, "option --interval: \"0.6\" is longer than "
+				    "the test time (0.5 s)");
 }
 
 static void test_service_name(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
 	if (!getservbyname("ssh", "tcp"))
 		skip();	/* no /etc/services here */
-	assert_int_equal(PARSE(&c, err, "--dst-svc", "ssh", "--src-svc",
-			       "ssh"),
-			 0);
-	assert_string_equal(c.opts.dst_svc, "ssh");
-	assert_string_equal(c.opts.src_svc, "ssh");
+	PARSE_OK(f, &v, "--dst-svc", "ssh", "--src-svc", "ssh");
+	assert_string_equal(v.dst.port, "ssh");
+	assert_string_equal(v.src.port, "ssh");
 }
 
 static void test_host_too_long(void **state)
 {
-	char host[300], err[256], want[256];
-	struct cli c;
+	char host[300], want[256];
+	struct fix *f = *state;
+	struct vals v;
 
 	memset(host, 'a', sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
-	assert_int_equal(PARSE(&c, err, "--dst", host), -EINVAL);
+	assert_int_equal(PARSE(f, "--dst", host), -EINVAL);
 	/* The value is cut to 61 characters and "..." in the message. */
 	snprintf(want, sizeof(want), "option --dst: \"%.61s...\" is longer "
 		 "than 255 characters", host);
-	assert_string_equal(err, want);
+	assert_string_equal(f->err, want);
 
 	host[255] = '\0';
-	assert_int_equal(PARSE(&c, err, "--src", host), 0);
-	assert_int_equal(strlen(c.opts.src_host), 255);
+	PARSE_OK(f, &v, "--src", host);
+	assert_int_equal(strlen(v.src.address), 255);
 }
 
 /* Point stdout at /dev/null (on) and back (off): --help prints there. */
@@ -267,17 +248,16 @@ static void mute_stdout(bool on)
 
 static void test_help_version(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
 	int r[5];
 
 	mute_stdout(true);
-	r[0] = PARSE(&c, err, "-h");
-	r[1] = PARSE(&c, err, "--help");
-	r[2] = PARSE(&c, err, "-V");
-	r[3] = PARSE(&c, err, "--version");
+	r[0] = PARSE(f, "-h");
+	r[1] = PARSE(f, "--help");
+	r[2] = PARSE(f, "-V");
+	r[3] = PARSE(f, "--version");
 	/* A usage error before --help still wins: it is what ran first. */
-	r[4] = PARSE(&c, err, "-n", "0", "--help");
+	r[4] = PARSE(f, "-n", "0", "--help");
 	mute_stdout(false);
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], 1);
@@ -295,7 +275,8 @@ static void test_version_text(void **state)
 	assert_non_null(f);
 	cli_version(f);
 	assert_int_equal(fclose(f), 0);
-	assert_string_equal(buf, "kperf " KPERF_VERSION " (JSON schema 1)\n");
+	assert_string_equal(buf, "kperf " KPERF_VERSION " (libkperf "
+				 LIBKPERF_VERSION ", JSON schema 1)\n");
 	free(buf);
 }
 
@@ -337,27 +318,29 @@ static void test_usage_text(void **state)
 /* The parser keeps no state between calls, getopt's included. */
 static void test_reentrant(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	assert_int_equal(PARSE(&c, err, "-n", "3", "-v"), 0);
-	assert_int_equal(c.opts.n_conns, 3);
+	PARSE_OK(f, &v, "-n", "3", "-v");
+	assert_int_equal(v.grp.n_conns, 3);
 	/* Stop half-way through a "-vn" cluster, then parse again. */
-	assert_int_equal(PARSE(&c, err, "-vn"), -EINVAL);
-	assert_int_equal(PARSE(&c, err, "--json"), 0);
-	assert_int_equal(c.opts.n_conns, 1);
-	assert_int_equal(c.verbose, 0);
-	assert_int_equal(c.json, 1);
+	assert_int_equal(PARSE(f, "-vn"), -EINVAL);
+	PARSE_OK(f, &v, "--json");
+	assert_int_equal(v.grp.n_conns, 1);
+	assert_front(&f->c, 1, 0, 0);
 }
 
 /* A short err buffer is cut, not overrun, and still NUL-terminated. */
 static void test_short_err_buffer(void **state)
 {
+	struct fix *f = *state;
 	char err[8];
-	struct cli c;
 
 	memset(err, 'x', sizeof(err));
-	assert_int_equal(PARSE(&c, err, "-n", "0"), -EINVAL);
+	assert_int_equal(parse_args(f, (const char *const[]){ "-n", "0",
+							     NULL },
+				    err, sizeof(err)),
+			 -EINVAL);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 	assert_memory_equal(err, "option ", 7);
 }
@@ -604,6 +587,12 @@ static const struct bad_case bad_cases[] = {
 	{ { "host-b", "-n", "2" }, "unexpected argument \"host-b\"" },
 };
 
+/* An argv of up to MAX_ARGS, NULL-terminated where it is shorter. */
+static int parse_list(struct fix *f, const char *const *args)
+{
+	return parse_args(f, args, f->err, sizeof(f->err));
+}
+
 static void test_placement(void **state)
 {
 	const char *args[MAX_ARGS] = { "-n", "2", "--pin-off", "1",
@@ -611,29 +600,27 @@ static void test_placement(void **state)
 				       "0-5", "--dst-rx-cpus", "1,4",
 				       "--cpu-min", "1", "--allow-shared-cpus",
 				       "--placement-attempts", "7" };
-	char err[256];
-	struct cli c;
-
-	(void)state;
-	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.pin_src.policy, KPERF_PIN_OFFSET);
-	assert_int_equal(c.opts.pin_src.offset, 1);
-	assert_int_equal(c.opts.pin_dst.policy, KPERF_PIN_CPU);
-	assert_int_equal(c.opts.pin_dst.cpu, 3);
-	assert_true(c.opts.have_src_rx_cpus && c.opts.have_dst_rx_cpus);
-	/* 0-5 from 1 up: 1..5 on the source; and 1,4 on the destination. */
-	assert_int_equal(c.opts.src_rx_cpus[0], 0x3e);
-	assert_int_equal(c.opts.dst_rx_cpus[0], 0x12);
-	assert_int_equal(c.opts.src_rx_cpus[1], 0);
-	assert_int_equal(c.opts.allow_shared_cpus, 1);
-	assert_int_equal(c.opts.placement_attempts, 7);
-	/* Defaults: same CPU, no restriction, 500 attempts. */
 	const char *none[MAX_ARGS] = { NULL };
+	struct fix *f = *state;
+	struct vals v;
 
-	assert_int_equal(parse_args(&c, none, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.pin_src.policy, KPERF_PIN_RX_CPU);
-	assert_int_equal(c.opts.have_src_rx_cpus, 0);
-	assert_int_equal(c.opts.placement_attempts, KPERF_ATTEMPTS_DEFAULT);
+	parse_ok(f, &v, args);
+	assert_int_equal(v.grp.pin_src.policy, KPERF_PIN_OFFSET);
+	assert_int_equal(v.grp.pin_src.offset, 1);
+	assert_int_equal(v.grp.pin_dst.policy, KPERF_PIN_CPU);
+	assert_int_equal(v.grp.pin_dst.cpu, 3);
+	assert_true(v.grp.have_src_rx_cpus && v.grp.have_dst_rx_cpus);
+	/* 0-5 from 1 up: 1..5 on the source; and 1,4 on the destination. */
+	assert_int_equal(v.grp.src_rx_cpus[0], 0x3e);
+	assert_int_equal(v.grp.dst_rx_cpus[0], 0x12);
+	assert_int_equal(v.grp.src_rx_cpus[1], 0);
+	assert_int_equal(v.grp.allow_shared_cpus, 1);
+	assert_int_equal(v.grp.placement_attempts, 7);
+	/* Defaults: same CPU, no restriction, 500 attempts. */
+	parse_ok(f, &v, none);
+	assert_int_equal(v.grp.pin_src.policy, KPERF_PIN_RX_CPU);
+	assert_int_equal(v.grp.have_src_rx_cpus, 0);
+	assert_int_equal(v.grp.placement_attempts, KPERF_ATTEMPTS_DEFAULT);
 }
 
 static void test_rr_options(void **state)
@@ -643,22 +630,32 @@ static void test_rr_options(void **state)
 				       "0.25", "-T", "1", "--json",
 				       "--json-histogram" };
 	const char *only[MAX_ARGS] = { "--req-size", "64" };
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	(void)state;
-	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.type, KPERF_RR);
-	assert_int_equal(c.opts.req_size, 2048);
-	assert_int_equal(c.opts.resp_size, 2048);	/* defaults to req */
-	assert_int_equal(c.opts.depth, 8);
-	assert_int_equal(c.opts.resp_delay_us, 150);
-	assert_int_equal(c.opts.warmup_ms, 250);
-	assert_int_equal(c.rr.time_stats, 1);
-	assert_int_equal(c.rr.json_hist, 1);
-	assert_int_equal(parse_args(&c, only, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.depth, 1);
-	assert_int_equal(c.opts.no_latency, 0);
+	parse_ok(f, &v, args);
+	assert_int_equal(v.grp.type, KPERF_RR);
+	assert_int_equal(v.grp.req_size, 2048);
+	assert_int_equal(v.grp.resp_size, 2048);	/* defaults to req */
+	assert_int_equal(v.grp.depth, 8);
+	assert_int_equal(v.grp.resp_delay_us, 150);
+	assert_int_equal(v.test.warmup_ms, 250);
+	assert_int_equal(f->c.time_stats, 1);
+	assert_int_equal(f->c.json_hist, 1);
+	parse_ok(f, &v, only);
+	assert_int_equal(v.grp.depth, 1);
+	assert_int_equal(v.grp.no_latency, 0);
+}
+
+/* The TCP settings in force are want's. */
+static void assert_tcp(const struct opts *o, const struct opts *want)
+{
+	assert_int_equal(o->mss, want->mss);
+	assert_int_equal(o->max_pace, want->max_pace);
+	assert_string_equal(o->tcp_cc, want->tcp_cc);
+	assert_int_equal(o->sndbuf, want->sndbuf);
+	assert_int_equal(o->rcvbuf, want->rcvbuf);
+	assert_int_equal(o->nodelay, want->nodelay);
 }
 
 static void test_tcp_options(void **state)
@@ -684,31 +681,26 @@ static void test_tcp_options(void **state)
 	};
 	const char *one[MAX_ARGS] = { "--max-pace", NULL };
 	const char *none[MAX_ARGS] = { NULL };
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 	size_t i;
 
-	(void)state;
-	assert_int_equal(parse_args(&c, args, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.mss, 1000);
-	assert_int_equal(c.opts.max_pace, 25000000);
-	assert_string_equal(c.opts.tcp_cc, "bbr");
-	assert_int_equal(c.opts.sndbuf, 1048576);
-	assert_int_equal(c.opts.rcvbuf, 262144);
-	assert_int_equal(c.opts.nodelay, 1);
+	parse_ok(f, &v, args);
+	assert_tcp(&v.grp, &(struct opts){ .mss = 1000, .max_pace = 25000000,
+					   .tcp_cc = "bbr", .sndbuf = 1048576,
+					   .rcvbuf = 262144, .nodelay = 1 });
 
 	for (i = 0; i < ARRAY_SIZE(rates); i++) {
 		one[1] = rates[i].rate;
 		if (!rates[i].bytes) {
-			assert_int_equal(parse_args(&c, one, err, sizeof(err)),
-					 -EINVAL);
+			assert_int_equal(parse_list(f, one), -EINVAL);
 			continue;
 		}
-		assert_int_equal(parse_args(&c, one, err, sizeof(err)), 0);
-		if (c.opts.max_pace != rates[i].bytes)
+		parse_ok(f, &v, one);
+		if (v.grp.max_pace != rates[i].bytes)
 			fail_msg("--max-pace %s: %llu bytes/s, want %llu",
 				 rates[i].rate,
-				 (unsigned long long)c.opts.max_pace,
+				 (unsigned long long)v.grp.max_pace,
 				 (unsigned long long)rates[i].bytes);
 	}
 
@@ -716,48 +708,42 @@ static void test_tcp_options(void **state)
 	const char *edge[MAX_ARGS] = { "--mss", "88", "--sndbuf", "1G",
 				       "--tcp-cc", "abcdefghijklmno" };
 
-	assert_int_equal(parse_args(&c, edge, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.mss, 88);
-	assert_int_equal(c.opts.sndbuf, 1u << 30);
-	assert_string_equal(c.opts.tcp_cc, "abcdefghijklmno");
-	assert_int_equal(parse_args(&c, none, err, sizeof(err)), 0);
-	assert_int_equal(c.opts.mss, 0);
-	assert_int_equal(c.opts.max_pace, 0);
-	assert_string_equal(c.opts.tcp_cc, "");
-	assert_int_equal(c.opts.sndbuf, 0);
-	assert_int_equal(c.opts.rcvbuf, 0);
-	assert_int_equal(c.opts.nodelay, 0);
+	parse_ok(f, &v, edge);
+	assert_int_equal(v.grp.mss, 88);
+	assert_int_equal(v.grp.sndbuf, 1u << 30);
+	assert_string_equal(v.grp.tcp_cc, "abcdefghijklmno");
+	parse_ok(f, &v, none);
+	assert_tcp(&v.grp, &(struct opts){ .tcp_cc = "" });
 }
 
 static void test_bad(void **state)
 {
-	const struct bad_case *bc = *state;
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	const struct bad_case *bc = f->arg;
 
-	assert_int_equal(parse_args(&c, bc->args, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, bc->want);
+	assert_int_equal(parse_list(f, bc->args), -EINVAL);
+	assert_string_equal(f->err, bc->want);
 }
 
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_long_options),
-		cmocka_unit_test(test_short_options),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_interval),
-		cmocka_unit_test(test_service_name),
-		cmocka_unit_test(test_host_too_long),
-		cmocka_unit_test(test_help_version),
+		FIX_TEST(test_defaults),
+		FIX_TEST(test_long_options),
+		FIX_TEST(test_short_options),
+		FIX_TEST(test_sizes),
+		FIX_TEST(test_seconds),
+		FIX_TEST(test_interval),
+		FIX_TEST(test_service_name),
+		FIX_TEST(test_host_too_long),
+		FIX_TEST(test_help_version),
 		cmocka_unit_test(test_version_text),
 		cmocka_unit_test(test_usage_text),
-		cmocka_unit_test(test_reentrant),
-		cmocka_unit_test(test_short_err_buffer),
-		cmocka_unit_test(test_placement),
-		cmocka_unit_test(test_rr_options),
-		cmocka_unit_test(test_tcp_options),
+		FIX_TEST(test_reentrant),
+		FIX_TEST(test_short_err_buffer),
+		FIX_TEST(test_placement),
+		FIX_TEST(test_rr_options),
+		FIX_TEST(test_tcp_options),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
 	char names[ARRAY_SIZE(bad_cases)][320];
@@ -774,6 +760,8 @@ int main(void)
 		tests[n] = (struct CMUnitTest){
 			.name = names[i],
 			.test_func = test_bad,
+			.setup_func = fix_setup,
+			.teardown_func = fix_teardown,
 			.initial_state = (void *)&bad_cases[i],
 		};
 		n++;

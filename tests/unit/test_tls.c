@@ -2,7 +2,9 @@
 /*
  * Unit tests for the client's kernel TLS: the command line options
  * (src/client/opt_tls.c), the library's checks and error texts
- * (src/client/tls.c), and what the reports write for a run with TLS
+ * (src/client/tls.c), a test that refuses what cannot run before it
+ * connects anywhere (kperf_test_check, kperf_test_run, over hosts that
+ * are never reached), and what the reports write for a run with TLS
  * (report_json.c's test.tls and hosts.<end>.tls_stat, report_text.c's
  * lines).  The JSON of a run without TLS is checked against docs/json.md
  * by test_report.c.
@@ -19,100 +21,80 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "client/cli.h"
+#include "cli_fixture.h"
 #include "client/report.h"
 #include "client/tls.h"
 
-#define MAX_ARGS	16
-
-static int parse_args(struct cli *c, const char *const *args, char *err,
-		      size_t errlen)
-{
-	char *argv[MAX_ARGS + 2] = { "kperf" };
-	int argc = 1;
-
-	while (argc <= MAX_ARGS && args[argc - 1]) {
-		argv[argc] = (char *)args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	return cli_parse(c, argc, argv, err, errlen);
-}
-
-#define PARSE(c, err, ...)						\
-	parse_args(c, (const char *const[]){ __VA_ARGS__, NULL }, err,	\
-		   sizeof(err))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Parsing must fail with exactly this message. */
-#define REFUSED(msg, ...) do {						\
-	char e_[256];							\
-	struct cli c_;							\
-	assert_int_equal(PARSE(&c_, e_, __VA_ARGS__), -EINVAL);	\
-	assert_string_equal(e_, msg);					\
+#define REFUSED(f, msg, ...) do {					\
+	assert_int_equal(PARSE(f, __VA_ARGS__), -EINVAL);		\
+	assert_string_equal((f)->err, msg);				\
 } while (0)
 
 static void test_cli_defaults(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	(void)state;
-	assert_int_equal(PARSE(&c, err, "-t", "1"), 0);
-	assert_false(c.opts.tls.tx || c.opts.tls.rx || c.opts.tls.nopad);
-	assert_int_equal(PARSE(&c, err, "--tls"), 0);
-	assert_true(c.opts.tls.tx && c.opts.tls.rx);
-	assert_int_equal(c.opts.tls.version, KPERF_TLS_1_3);
-	assert_int_equal(c.opts.tls.cipher, KPERF_TLS_AES_GCM_128);
-	assert_false(c.opts.tls.nopad);
+	PARSE_OK(f, &v, "-t", "1");
+	assert_false(v.grp.tls.tx || v.grp.tls.rx || v.grp.tls.nopad);
+	PARSE_OK(f, &v, "--tls");
+	assert_true(v.grp.tls.tx && v.grp.tls.rx);
+	assert_int_equal(v.grp.tls.version, KPERF_TLS_1_3);
+	assert_int_equal(v.grp.tls.cipher, KPERF_TLS_AES_GCM_128);
+	assert_false(v.grp.tls.nopad);
 }
 
 static void test_cli_options(void **state)
 {
-	char err[256];
-	struct cli c;
+	struct fix *f = *state;
+	struct vals v;
 
-	(void)state;
-	assert_int_equal(PARSE(&c, err, "--tls-tx"), 0);
-	assert_true(c.opts.tls.tx && !c.opts.tls.rx);
-	assert_int_equal(PARSE(&c, err, "--tls-rx", "-s", "1"), 0);
-	assert_true(!c.opts.tls.tx && c.opts.tls.rx);
-	assert_int_equal(PARSE(&c, err, "--tls-rx", "--tls-tx"), 0);
-	assert_true(c.opts.tls.tx && c.opts.tls.rx);
-	assert_int_equal(PARSE(&c, err, "--tls-ver", "1.2", "--tls",
-			       "--tls-cipher", "chacha20-poly1305"), 0);
-	assert_int_equal(c.opts.tls.version, KPERF_TLS_1_2);
-	assert_int_equal(c.opts.tls.cipher, KPERF_TLS_CHACHA20_POLY1305);
-	assert_int_equal(PARSE(&c, err, "--tls", "--tls-cipher", "aes-gcm-256",
-			       "--tls-nopad", "--tls-ver", "1.3"), 0);
-	assert_int_equal(c.opts.tls.cipher, KPERF_TLS_AES_GCM_256);
-	assert_true(c.opts.tls.nopad);
+	PARSE_OK(f, &v, "--tls-tx");
+	assert_true(v.grp.tls.tx && !v.grp.tls.rx);
+	PARSE_OK(f, &v, "--tls-rx", "-s", "1");
+	assert_true(!v.grp.tls.tx && v.grp.tls.rx);
+	PARSE_OK(f, &v, "--tls-rx", "--tls-tx");
+	assert_true(v.grp.tls.tx && v.grp.tls.rx);
+	PARSE_OK(f, &v, "--tls-ver", "1.2", "--tls", "--tls-cipher",
+		 "chacha20-poly1305");
+	assert_int_equal(v.grp.tls.version, KPERF_TLS_1_2);
+	assert_int_equal(v.grp.tls.cipher, KPERF_TLS_CHACHA20_POLY1305);
+	PARSE_OK(f, &v, "--tls", "--tls-cipher", "aes-gcm-256", "--tls-nopad",
+		 "--tls-ver", "1.3");
+	assert_int_equal(v.grp.tls.cipher, KPERF_TLS_AES_GCM_256);
+	assert_true(v.grp.tls.nopad);
 	/* The last one wins, as for every option. */
-	assert_int_equal(PARSE(&c, err, "--tls", "--tls-ver", "1.2",
-			       "--tls-ver", "1.3", "--tls-nopad"), 0);
-	assert_int_equal(c.opts.tls.version, KPERF_TLS_1_3);
+	PARSE_OK(f, &v, "--tls", "--tls-ver", "1.2", "--tls-ver", "1.3",
+		 "--tls-nopad");
+	assert_int_equal(v.grp.tls.version, KPERF_TLS_1_3);
 }
 
 static void test_cli_errors(void **state)
 {
-	(void)state;
-	REFUSED("option --tls-ver: \"1.1\" is not 1.2 or 1.3",
+	struct fix *f = *state;
+
+	REFUSED(f, "option --tls-ver: \"1.1\" is not 1.2 or 1.3",
 		"--tls", "--tls-ver", "1.1");
-	REFUSED("option --tls-ver: \"\" is not 1.2 or 1.3",
+	REFUSED(f, "option --tls-ver: \"\" is not 1.2 or 1.3",
 		"--tls", "--tls-ver", "");
-	REFUSED("option --tls-cipher: \"AES-GCM-128\" is not aes-gcm-128, "
+	REFUSED(f, "option --tls-cipher: \"AES-GCM-128\" is not aes-gcm-128, "
 		"aes-gcm-256 or chacha20-poly1305",
 		"--tls", "--tls-cipher", "AES-GCM-128");
-	REFUSED("option --tls-cipher needs a value", "--tls", "--tls-cipher");
-	REFUSED("option --tls takes no value", "--tls=1");
-	REFUSED("option --tls-nopad needs TLS 1.3, not --tls-ver 1.2",
+	REFUSED(f, "option --tls-cipher needs a value", "--tls",
+		"--tls-cipher");
+	REFUSED(f, "option --tls takes no value", "--tls=1");
+	REFUSED(f, "option --tls-nopad needs TLS 1.3, not --tls-ver 1.2",
 		"--tls", "--tls-nopad", "--tls-ver", "1.2");
-	REFUSED("option --tls-ver needs --tls, --tls-tx or --tls-rx",
+	REFUSED(f, "option --tls-ver needs --tls, --tls-tx or --tls-rx",
 		"--tls-ver", "1.3");
-	REFUSED("option --tls-cipher needs --tls, --tls-tx or --tls-rx",
+	REFUSED(f, "option --tls-cipher needs --tls, --tls-tx or --tls-rx",
 		"--tls-cipher", "aes-gcm-128");
-	REFUSED("option --tls-nopad needs --tls, --tls-tx or --tls-rx",
+	REFUSED(f, "option --tls-nopad needs --tls, --tls-tx or --tls-rx",
 		"--tls-nopad");
-	REFUSED("option --tls-rx: kernel TLS cannot be combined with "
+	REFUSED(f, "option --tls-rx: kernel TLS cannot be combined with "
 		"zero-copy receive (TCP_ZEROCOPY_RECEIVE maps the TCP payload, "
 		"past the TLS record layer)", "--tls-rx", "--tls",
 		"--zerocopy-rx");
@@ -137,7 +119,12 @@ static void test_usage(void **state)
 	free(buf);
 }
 
-/* The library checks what it is given, whatever the front end did. */
+/*
+ * tls_opts_check() on a struct opts however it was filled, including
+ * values no option string can give (a cipher this build does not know).
+ * What a test run refuses comes from the options' own checks (optset.c,
+ * opt_tls.c): test_run_refused below.
+ */
 static void test_opts_check(void **state)
 {
 	struct opts o;
@@ -169,14 +156,73 @@ static void test_opts_check(void **state)
 	assert_int_equal(tls_opts_check(&o, err, sizeof(err)), 0);
 	o.tls.cipher = (enum kperf_tls_cipher)7;
 	assert_int_equal(tls_opts_check(&o, err, sizeof(err)), -EINVAL);
-	/* And kperf_run() refuses before connecting anywhere. */
-	{
-		struct kperf_report *r = (void *)1;
+}
 
-		o.src_host = o.dst_host = "192.0.2.1";	/* never reached */
-		assert_int_equal(kperf_run(&o, &r, err, sizeof(err)),
-				 -EINVAL);
-		assert_null(r);
+/* A test of one group between two hosts that are never reached. */
+static struct kperf_test *unreached_test(struct kperf *k,
+					 struct kperf_group **g)
+{
+	struct kperf_host *a, *b;
+	struct kperf_test *t;
+
+	assert_int_equal(kperf_host_new(k, &a), 0);
+	assert_int_equal(kperf_host_new(k, &b), 0);
+	/* TEST-NET-1 (RFC 5737): nothing answers there. */
+	assert_int_equal(kperf_host_set(a, "address", "192.0.2.1"), 0);
+	assert_int_equal(kperf_host_set(b, "address", "192.0.2.2"), 0);
+	assert_int_equal(kperf_host_set(a, "connect-timeout", "0.1"), 0);
+	assert_int_equal(kperf_host_set(b, "connect-timeout", "0.1"), 0);
+	assert_int_equal(kperf_group_new(k, g), 0);
+	assert_int_equal(kperf_group_hosts(*g, a, b), 0);
+	assert_int_equal(kperf_test_new(k, &t), 0);
+	assert_int_equal(kperf_test_add(t, *g), 0);
+	return t;
+}
+
+/* The library refuses what cannot run before it connects anywhere. */
+static void test_run_refused(void **state)
+{
+	static const struct {
+		const char *opt, *why;
+	} paths[] = {
+		{ "zerocopy-rx", "zero-copy receive" },
+		{ "msg-trunc", "tls_sw_recvmsg ignores MSG_TRUNC" },
+		{ "msg-zerocopy", "MSG_ZEROCOPY" },
+	};
+	static const char want[] = "option tls-tx: kernel TLS cannot be "
+				   "combined with";
+	struct fix *f = *state;
+	struct kperf_result *res = (void *)1;
+	struct kperf_group *g;
+	struct kperf_test *t;
+	size_t i;
+
+	t = unreached_test(f->k, &g);
+	assert_int_equal(kperf_group_set(g, "name", "g1"), 0);
+	assert_int_equal(kperf_group_set(g, "tls", NULL), 0);
+	assert_int_equal(kperf_group_set(g, "tls-nopad", NULL), 0);
+	assert_int_equal(kperf_group_set(g, "tls-ver", "1.2"), 0);
+	assert_int_equal(kperf_test_check(t), -EINVAL);
+	assert_string_equal(kperf_errmsg(f->k), "group g1: option tls-nopad "
+			    "needs TLS 1.3, not tls-ver 1.2");
+	assert_int_equal(kperf_test_run(t, &res), -EINVAL);
+	assert_null(res);
+	assert_string_equal(kperf_errmsg(f->k), "group g1: option tls-nopad "
+			    "needs TLS 1.3, not tls-ver 1.2");
+	assert_null(kperf_host_address(g->from));
+	assert_null(kperf_host_address(g->to));
+
+	/* TLS with the data paths that bypass its records. */
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
+		t = unreached_test(f->k, &g);
+		assert_int_equal(kperf_group_set(g, "tls-tx", "yes"), 0);
+		assert_int_equal(kperf_group_set(g, paths[i].opt, NULL), 0);
+		res = (void *)1;
+		assert_int_equal(kperf_test_run(t, &res), -EINVAL);
+		assert_null(res);
+		assert_memory_equal(kperf_errmsg(f->k), want, strlen(want));
+		assert_non_null(strstr(kperf_errmsg(f->k), paths[i].why));
+		assert_null(kperf_host_address(g->from));
 	}
 }
 
@@ -342,11 +388,12 @@ static void test_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cli_defaults),
-		cmocka_unit_test(test_cli_options),
-		cmocka_unit_test(test_cli_errors),
+		FIX_TEST(test_cli_defaults),
+		FIX_TEST(test_cli_options),
+		FIX_TEST(test_cli_errors),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_opts_check),
+		FIX_TEST(test_run_refused),
 		cmocka_unit_test(test_flow_error),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
