@@ -354,6 +354,33 @@ static int parse(struct cli *c, struct kperf *k, const struct table *t,
 	return ret < 0 ? lib_err(k, err, errlen, ret) : 0;
 }
 
+/* kperf run FILE [--json] [-q] [-v]...: the scenario names the rest. */
+static int parse_run(struct cli *c, int argc, char **argv, char *err,
+		     size_t errlen)
+{
+	int i;
+
+	if (argc < 3 || argv[2][0] == '-')
+		return usage_err(err, errlen, "kperf run needs a scenario file "
+				 "(kperf run FILE [--json] [-q] [-v])");
+	c->scenario = argv[2];
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			c->json = 1;
+		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			c->quiet = 1;
+		else if (!strcmp(argv[i], "-v") ||
+			 !strcmp(argv[i], "--verbose"))
+			c->verbose++;
+		else
+			return usage_err(err, errlen, "kperf run: unexpected "
+					 "argument \"%.64s\" (the scenario "
+					 "file holds the options; --json, -q "
+					 "and -v are the run's)", argv[i]);
+	}
+	return 0;
+}
+
 int cli_parse(struct cli *c, struct kperf *k, int argc, char **argv,
 	      char *err, size_t errlen)
 {
@@ -363,13 +390,8 @@ int cli_parse(struct cli *c, struct kperf *k, int argc, char **argv,
 	memset(c, 0, sizeof(*c));
 	if (errlen)
 		err[0] = '\0';
-	if (argc >= 2 && !strcmp(argv[1], "run")) {
-		if (argc != 3)
-			return usage_err(err, errlen, "usage: kperf run FILE "
-					 "[--json]");
-		c->scenario = argv[2];
-		return 0;
-	}
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return parse_run(c, argc, argv, err, errlen);
 	ret = make_objects(c, k);
 	if (!ret)
 		ret = build_table(&t);

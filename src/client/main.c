@@ -30,7 +30,7 @@ static int run(struct kperf *k, struct cli *c)
 	int ret;
 
 	/* With --json the samples go into the document instead. */
-	if (c->interval && !c->json && !c->quiet)
+	if ((c->interval || c->scenario) && !c->json && !c->quiet)
 		kperf_test_on_sample(c->test, on_sample, stdout);
 	ret = kperf_test_run(c->test, &res);
 	if (ret < 0) {
@@ -90,6 +90,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	kperf_set_verbosity(c.quiet ? 0 : 1 + c.verbose);
+	/* A scenario that does not load is a usage error: FILE:LINE: key. */
+	if (c.scenario && kperf_scenario_load(k, c.scenario, &c.test) < 0) {
+		fprintf(stderr, "kperf: %s\n", kperf_errmsg(k));
+		kperf_free(k);
+		return EXIT_USAGE;
+	}
 	if (c.rr_under_load)
 		ret = cli_rr_under_load(k, &c, c.json && c.json_hist ?
 					KPERF_OUT_HIST : 0) < 0 ?

@@ -140,7 +140,7 @@ static void test_valid(void **state)
 	assert_ptr_equal(g1->to, g0->to);
 	assert_int_equal(g0->to->users, 2);
 	/* Made, not reached. */
-	assert_int_equal(g0->from->ctl.fd, -1);
+	assert_int_equal(g0->from->sess.ctl.fd, -1);
 	assert_null(kperf_host_name(g0->from));
 	assert_int_equal(kperf_test_check(t), 0);
 }
