@@ -158,10 +158,22 @@ static int open_set(struct kperf_test *t, unsigned int i,
 
 	*out = g->cs;
 	if (g->cs) {
-		if (!kperf_conns_count(g->cs))
+		unsigned int n = kperf_conns_count(g->cs);
+
+		if (!n)
 			return lib_fail(t->k, -EINVAL, "group %s: its "
 					"connection set is empty",
 					kperf_group_name(g));
+		/* What only opening connections can do: say it, not drop it. */
+		if (o->mss)
+			return lib_fail(t->k, -EINVAL, "group %s: mss is set "
+					"when connections open: set it on the "
+					"connection set", kperf_group_name(g));
+		if (o->n_conns != 1 && o->n_conns != n)
+			return lib_fail(t->k, -EINVAL, "group %s: "
+					"num-connections %u, but its connection "
+					"set holds %u", kperf_group_name(g),
+					o->n_conns, n);
 		return g->cs->end[0].s->ctl.fd < 0 ?
 			       lib_fail(t->k, -ENOTCONN, "group %s: its "
 					"connection set was closed by a "
