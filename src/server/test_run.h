@@ -7,7 +7,7 @@
  * TEST_STOP and then read what is still queued.  CPU use is measured over
  * [start, start + duration_ms].  When the session's side is over it sends
  * TEST_RESULT (or an ERROR naming the flow that failed) with the id of the
- * TEST_START request.
+ * TEST_START request.  test_report.c builds those frames.
  */
 #ifndef KPERF_TEST_RUN_H
 #define KPERF_TEST_RUN_H
