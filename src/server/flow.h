@@ -68,7 +68,7 @@ struct flow_uring {
 	int32_t rx_res;		/* EOF (0) or -errno after the data */
 	uint8_t rx_ended;	/* rx_res is set */
 	uint8_t recv_armed;	/* a (multishot) receive is pending */
-	uint8_t send_busy;	/* a send is pending */
+	uint8_t send_busy;	/* a send is pending; published (drain) */
 	uint8_t queued;	/* queued for a synthetic event */
 	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
 	int32_t tx_err;

@@ -420,7 +420,10 @@ static void sample_worker_cpus(struct test *t)
 	}
 }
 
-/* Stream: every byte acknowledged; RR: every request answered. */
+/*
+ * Stream: every byte handed to the kernel (an io_uring send completes
+ * later) and acknowledged; RR: every request answered.
+ */
 static int drained(const struct test *t)
 {
 	unsigned int i;
@@ -431,7 +434,7 @@ static int drained(const struct test *t)
 		if (f->role != PROTO_ROLE_ACTIVE || f->err)
 			continue;
 		if (t->req.type == PROTO_TEST_RR ? !flow_read(&f->idle) :
-		    tcpstat_unacked(f->fd) > 0)
+		    !xfer_tx_idle(f) || tcpstat_unacked(f->fd) > 0)
 			return 0;
 	}
 	return 1;
