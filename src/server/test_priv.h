@@ -3,7 +3,7 @@
  * test_priv - the state of one test, shared by the two halves of the
  * test module and nobody else: test_run.c (set-up, timers, the end of the
  * test) and test_report.c (the frames the session sends about it: SAMPLE,
- * HIST, TEST_RESULT, or the ERROR of a failed flow).
+ * TX_DONE, HIST, TEST_RESULT, or the ERROR of a failed flow).
  */
 #ifndef KPERF_TEST_PRIV_H
 #define KPERF_TEST_PRIV_H
@@ -40,7 +40,9 @@ struct test {
 	struct proto_test_req req;
 	struct wrk_params params;
 	enum test_state state;
-	unsigned int n_active, n_passive;
+	unsigned int n_send;	/* ACTIVE, BOTH: flows that send */
+	unsigned int n_recv;	/* PASSIVE, BOTH: they read until TEST_STOP */
+	unsigned int n_both;	/* BOTH: TX_DONE once the sending is over */
 	int stop_requested;
 	uint64_t t0_ns, window_end_ns, next_sample_ns, drain_end_ns;
 	uint64_t warmup_end_ns;
@@ -58,6 +60,7 @@ struct test {
 
 /* test_report.c: each sends its frames with the TEST_START's id. */
 void test_send_sample(struct session *s, struct test *t, uint64_t now);
+void test_send_tx_done(struct session *s, struct test *t);
 /*
  * After the workers stopped: the ERROR of the first failed flow, or one
  * HIST per timed flow and the TEST_RESULT.

@@ -200,6 +200,20 @@ static int send_hists(struct session *s, struct test *t)
 	return ret;
 }
 
+/*
+ * This side has stopped sending and its peer holds every byte: the
+ * client, once it has heard this from both ends of a bidirectional test,
+ * stops them.  The frame is empty, like TEST_STOP.
+ */
+void test_send_tx_done(struct session *s, struct test *t)
+{
+	struct proto_wr w;
+
+	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
+	proto_enc_empty(&w, PROTO_T_TX_DONE, t->id, 0);
+	sess_send(s, &w);
+}
+
 void test_send_report(struct session *s, struct test *t)
 {
 	struct proto_result r = { 0 };

@@ -119,10 +119,9 @@ static int test_bind(struct session *s, struct test *t, char *err,
 		tf->f.role = rf->role;
 		tf->w = s->workers[rf->worker_id];
 		test_worker_of(t, tf->w)->n_flows++;
-		if (rf->role == PROTO_ROLE_ACTIVE)
-			t->n_active++;
-		else
-			t->n_passive++;
+		t->n_send += rf->role != PROTO_ROLE_PASSIVE;
+		t->n_recv += rf->role != PROTO_ROLE_ACTIVE;
+		t->n_both += rf->role == PROTO_ROLE_BOTH;
 	}
 	return 0;
 }
@@ -133,13 +132,20 @@ static size_t max_sz(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-/* The data path of a flow: test type by role. */
+/* The data path of a flow: test type by role (BOTH: stream only). */
 static const struct flow_ops *flow_ops_of(uint16_t type, uint8_t role)
 {
 	if (type == PROTO_TEST_RR)
 		return role == PROTO_ROLE_ACTIVE ? &rr_active_ops :
 						   &rr_passive_ops;
-	return role == PROTO_ROLE_ACTIVE ? &stream_send_ops : &stream_recv_ops;
+	switch (role) {
+	case PROTO_ROLE_ACTIVE:
+		return &stream_send_ops;
+	case PROTO_ROLE_BOTH:
+		return &stream_both_ops;
+	default:
+		return &stream_recv_ops;
+	}
 }
 
 /* Latency histogram and send-time ring, or the due-time ring. */
@@ -234,13 +240,16 @@ static int test_arm_workers(struct test *t, char *err, size_t errlen)
 		}
 		w->flows[w->n_flows++] = f;
 	}
-	/* Whole blocks where the receiver blocks in its own recv. */
+	/*
+	 * Whole blocks where the receiver blocks in its own recv (a BOTH
+	 * flow waits in epoll, for either direction).
+	 */
 	for (j = 0; t->params.waitall && j < t->req.n; j++) {
 		struct worker *w = t->flows[j].w;
 		struct flow *f = &t->flows[j].f;
 
 		if (f->role != PROTO_ROLE_PASSIVE ||
-		    !wrk_blocks(&t->params, w->n_flows))
+		    !wrk_blocks(&t->params, w->flows, w->n_flows))
 			continue;
 		ret = xfer_arm_waitall(f, &t->params, &what);
 		if (ret < 0) {
@@ -431,7 +440,7 @@ static int drained(const struct test *t)
 	for (i = 0; i < t->req.n; i++) {
 		const struct flow *f = &t->flows[i].f;
 
-		if (f->role != PROTO_ROLE_ACTIVE || f->err)
+		if (f->role == PROTO_ROLE_PASSIVE || f->err)
 			continue;
 		if (t->req.type == PROTO_TEST_RR ? !flow_read(&f->idle) :
 		    !xfer_tx_idle(f) || tcpstat_unacked(f->fd) > 0)
@@ -487,13 +496,13 @@ void test_on_timer(struct session *s, uint64_t now)
 		/* The last interval ends with the window: report it too. */
 		if (t->next_sample_ns <= t->window_end_ns)
 			test_send_sample(s, t, now);
-		if (t->n_active) {
+		if (t->n_send) {
 			for (i = 0; i < t->n_tws; i++)
 				wrk_post(t->ws[i], WCMD_STOP_TX);
 		}
 		test_end_window(t, now);
-		if (t->n_active && sess_wait_acks(s, t->ws, t->n_tws,
-						  ACK_TIMEOUT_MS) < 0) {
+		if (t->n_send && sess_wait_acks(s, t->ws, t->n_tws,
+						ACK_TIMEOUT_MS) < 0) {
 			sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
 			s->quit = 1;
 			return;
@@ -507,8 +516,15 @@ void test_on_timer(struct session *s, uint64_t now)
 			log_warn("test %u: peer did not acknowledge all data "
 				 "within %d ms", t->id, DRAIN_MAX_MS);
 		t->state = TS_WAIT_STOP;
+		/*
+		 * Where purely active flows would report, BOTH flows say they
+		 * are done sending and go on reading until TEST_STOP: the
+		 * client stops both ends once both have said so.
+		 */
+		if (t->n_both)
+			test_send_tx_done(s, t);
 	}
-	if (t->state == TS_WAIT_STOP && (!t->n_passive || t->stop_requested))
+	if (t->state == TS_WAIT_STOP && (!t->n_recv || t->stop_requested))
 		test_finish(s);
 }
 
