@@ -35,6 +35,7 @@ static const char *const type_names[PROTO_T_MAX + 1] = {
 	[PROTO_T_CONN_SETOPT] = "CONN_SETOPT",
 	[PROTO_T_CONN_TLS] = "CONN_TLS",
 	[PROTO_T_TLS_STAT] = "TLS_STAT",
+	[PROTO_T_TX_DONE] = "TX_DONE",
 };
 
 const char *proto_type_name(uint16_t type)
@@ -464,7 +465,7 @@ int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 	bool ok = reply ? type == PROTO_T_CONN_CLOSE ||
 			  type == PROTO_T_TEST_START ||
 			  type == PROTO_T_TEST_STOP
-			: type == PROTO_T_TEST_STOP;
+			: type == PROTO_T_TEST_STOP || type == PROTO_T_TX_DONE;
 	struct cur c;
 
 	if (wr_check(w, ok) || proto_wr_begin(w, type, reply, id, 0, &c))

@@ -12,8 +12,8 @@
  *
  * A request carries an id chosen by the client; its reply carries the same
  * id and PROTO_F_REPLY, or is a PROTO_T_ERROR frame with that id.  Messages
- * a session sends on its own (TEST_RESULT, SAMPLE) carry the id of the
- * TEST_START request they belong to and no REPLY flag.
+ * a session sends on its own (TEST_RESULT, SAMPLE, HIST, TX_DONE) carry the
+ * id of the TEST_START request they belong to and no REPLY flag.
  *
  * Usage, encode:
  *	struct proto_wr w;
@@ -64,7 +64,8 @@
 #define PROTO_T_CONN_SETOPT	13
 #define PROTO_T_CONN_TLS	14
 #define PROTO_T_TLS_STAT	15
-#define PROTO_T_MAX		15
+#define PROTO_T_TX_DONE		16
+#define PROTO_T_MAX		16
 
 /* Frame flags. */
 #define PROTO_F_REPLY		0x0001
@@ -77,12 +78,14 @@
 #define PROTO_FEAT_DATAPATH	(1ull << 4)	/* engines, modes, validation */
 #define PROTO_FEAT_TLS		(1ull << 5)	/* CONN_TLS, TLS_STAT */
 #define PROTO_FEAT_WAITALL	(1ull << 6)	/* TEST_START WAITALL */
+#define PROTO_FEAT_BIDIR	(1ull << 7)	/* ROLE_BOTH, TX_DONE */
 
 /* TEST_START test types and per-flow roles. */
 #define PROTO_TEST_STREAM	1
 #define PROTO_TEST_RR		2
 #define PROTO_ROLE_ACTIVE	1	/* stream: sends; rr: sends requests */
 #define PROTO_ROLE_PASSIVE	2	/* stream: receives; rr: responds */
+#define PROTO_ROLE_BOTH		3	/* stream only: sends and receives */
 
 /* TEST_START flags. */
 #define PROTO_TEST_F_NO_LATENCY	0x0001	/* rr: do not time transactions */
@@ -236,8 +239,10 @@ struct proto_test_flow {
 
 /*
  * TEST_START: run a test on the listed connections.  Active flows run for
- * duration_ms then drain; passive flows run until TEST_STOP.  CPU use is
- * measured over [start, start + duration_ms] on every session.
+ * duration_ms then drain; passive flows run until TEST_STOP; BOTH flows
+ * (stream only) send as active ones and read as passive ones, and the
+ * session says TX_DONE once their sending is over and acknowledged.  CPU
+ * use is measured over [start, start + duration_ms] on every session.
  */
 struct proto_test_req {
 	uint16_t type;		/* PROTO_TEST_* */
@@ -287,7 +292,7 @@ struct proto_flow_res {
 	uint32_t napi_id_end;
 	uint64_t tx_bytes;
 	uint64_t rx_bytes;
-	uint64_t xfer_ns;	/* first to last byte moved on this side */
+	uint64_t xfer_ns;	/* first to last byte moved (BOTH: received) */
 	uint64_t transactions;
 	struct proto_tcp_res tcp;
 	struct proto_xfer_res xfer;
@@ -452,7 +457,10 @@ int proto_enc_setopt_req(struct proto_wr *w, uint32_t id,
 			 const struct proto_setopt_req *m);
 int proto_enc_opts_list(struct proto_wr *w, uint32_t id,
 			const struct proto_opts_list *m);
-/* An empty-bodied frame: TEST_STOP request, or a bare reply. */
+/*
+ * An empty-bodied frame: TEST_STOP request, TX_DONE (sent by a session,
+ * not a reply), or a bare reply.
+ */
 int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 		    int reply);
 

@@ -87,7 +87,22 @@ static bool x_test_flow(struct cur *c, void *p)
 	x_u32(c, &f->worker_id);
 	x_u8(c, &f->role);
 	x_pad(c, 3);
-	return f->role == PROTO_ROLE_ACTIVE || f->role == PROTO_ROLE_PASSIVE;
+	return in_range(f->role, PROTO_ROLE_ACTIVE, PROTO_ROLE_BOTH);
+}
+
+/*
+ * A flow's role against the test type, which its layout function cannot
+ * see: BOTH only in a stream test (an RR flow sends and reads anyway; its
+ * role says which end asks).
+ */
+static bool roles_ok(const struct proto_test_req *m)
+{
+	uint32_t i;
+
+	for (i = 0; m->type != PROTO_TEST_STREAM && i < m->n; i++)
+		if (m->flows[i].role == PROTO_ROLE_BOTH)
+			return false;
+	return true;
 }
 
 static bool x_result(struct cur *c, void *p)
@@ -225,7 +240,8 @@ int proto_enc_test_req(struct proto_wr *w, uint32_t id,
 	if (proto_wr_begin(w, PROTO_T_TEST_START, 0, id, len, &c))
 		return w->err;
 	ok = x_test_req(&c, &t) &&
-	     x_elems(&c, t.flows, t.n, sizeof(*t.flows), x_test_flow);
+	     x_elems(&c, t.flows, t.n, sizeof(*t.flows), x_test_flow) &&
+	     roles_ok(&t);
 	return proto_wr_end(w, &c, len, ok);
 }
 
@@ -243,6 +259,8 @@ int proto_dec_test_req(const uint8_t *b, size_t len,
 		ret = 0;
 		m->flows = get_elems(&c, m->n, sizeof(*m->flows), x_test_flow,
 				     &ret);
+		if (!ret && !roles_ok(m))
+			ret = -EBADMSG;
 	}
 	if (ret)
 		proto_test_req_free(m);

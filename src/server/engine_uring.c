@@ -231,7 +231,7 @@ static void on_send(struct uring *u, struct flow *f,
 	else {
 		u->pending--;
 	}
-	f->u.send_busy = 0;
+	flow_publish(&f->u.send_busy, 0);
 	if (cqe->res >= 0)
 		f->u.tx_done += (uint64_t)cqe->res;
 	else if (cqe->res != -ECANCELED && !f->u.tx_err)
@@ -355,7 +355,7 @@ static ssize_t ur_send(struct io_engine *e, struct flow *f, const void *buf,
 		io_uring_prep_send(sqe, f->fd, buf, len, MSG_NOSIGNAL);
 	}
 	io_uring_sqe_set_data64(sqe, (uintptr_t)f | UD_SEND);
-	f->u.send_busy = 1;
+	flow_publish(&f->u.send_busy, 1);
 	u->pending++;
 	return -EAGAIN;
 }

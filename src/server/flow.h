@@ -3,7 +3,8 @@
  * flow - one connection in a test, as its worker drives it.
  *
  * A flow's behaviour is a table of callbacks chosen by the test type and
- * the flow's role (stream.c: send or receive; rr.c: request or respond).
+ * the flow's role (stream.c: send, receive, or both on one connection;
+ * rr.c: request or respond).
  * The worker calls them from its loop: start when the test runs, io when
  * the engine reports the socket ready, stop_tx when the measured window
  * ends (no new work; finish what is in flight), stop when the test ends
@@ -68,7 +69,7 @@ struct flow_uring {
 	int32_t rx_res;		/* EOF (0) or -errno after the data */
 	uint8_t rx_ended;	/* rx_res is set */
 	uint8_t recv_armed;	/* a (multishot) receive is pending */
-	uint8_t send_busy;	/* a send is pending */
+	uint8_t send_busy;	/* a send is pending; published (drain) */
 	uint8_t queued;	/* queued for a synthetic event */
 	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
 	int32_t tx_err;
@@ -87,6 +88,7 @@ struct flow {
 	uint64_t tx_bytes;
 	uint64_t rx_bytes;
 	uint64_t transactions;
+	/* Active: its sending; passive and BOTH: its reading. */
 	uint64_t t_first_ns;	/* first byte moved (active: start) */
 	uint64_t t_last_ns;	/* last byte moved (active: stop) */
 	uint32_t idle;		/* active: nothing in flight (rr drained) */
@@ -105,6 +107,7 @@ void flow_watch(struct worker *w, struct flow *f, uint32_t events);
 
 extern const struct flow_ops stream_send_ops;
 extern const struct flow_ops stream_recv_ops;
+extern const struct flow_ops stream_both_ops;
 extern const struct flow_ops rr_active_ops;
 extern const struct flow_ops rr_passive_ops;
 

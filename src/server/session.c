@@ -91,7 +91,8 @@ static void fill_hello(const struct session *s, struct proto_hello *m)
 	m->version = PROTO_VERSION;
 	m->features = PROTO_FEAT_STREAM | PROTO_FEAT_RR | PROTO_FEAT_SAMPLES |
 		      PROTO_FEAT_TCP_OPTS | PROTO_FEAT_TLS |
-		      PROTO_FEAT_DATAPATH | PROTO_FEAT_WAITALL;
+		      PROTO_FEAT_DATAPATH | PROTO_FEAT_WAITALL |
+		      PROTO_FEAT_BIDIR;
 	m->ncpus = s->host.ncpus;
 	m->n_online = s->host.n_online;
 	snprintf(m->kernel, sizeof(m->kernel), "%s", s->host.kernel);

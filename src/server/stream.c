@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* stream - bulk transfer: the active end sends, the passive end reads. */
+/*
+ * stream - bulk transfer: the active end sends, the passive end reads, and
+ * a BOTH end does both on the same connection.
+ */
 #include <errno.h>
 
 #include "common/clock.h"
@@ -119,5 +122,39 @@ const struct flow_ops stream_recv_ops = {
 	.start = recv_start,
 	.io = recv_io,
 	.stop_tx = recv_stop_tx,
+	.stop = recv_stop,
+};
+
+/*
+ * Both directions on one connection: it sends as an active flow and reads
+ * as a passive one, waiting for either in epoll or io_uring (never in a
+ * blocking call, which waits for one direction: see wrk_blocks).  Its
+ * first and last times are those of its reads (recv_some): its sending
+ * lasts as long as the test's window, which the client knows.
+ */
+static void both_start(struct worker *w, struct flow *f, uint64_t now)
+{
+	flow_watch(w, f, IO_EV_IN | IO_EV_OUT);
+}
+
+static void both_io(struct worker *w, struct flow *f, unsigned int ev)
+{
+	if (ev & (IO_EV_IN | IO_EV_ERR))
+		recv_some(w, f, 0);
+	if (!f->err && !f->stopping && (ev & IO_EV_OUT))
+		send_io(w, f, ev);
+}
+
+/* The window is over: sending stops, reading goes on until the stop. */
+static void both_stop_tx(struct worker *w, struct flow *f, uint64_t now)
+{
+	if (!f->err)
+		flow_watch(w, f, IO_EV_IN);
+}
+
+const struct flow_ops stream_both_ops = {
+	.start = both_start,
+	.io = both_io,
+	.stop_tx = both_stop_tx,
 	.stop = recv_stop,
 };

@@ -16,6 +16,7 @@
 #include "common/taskstat.h"
 #include "server/session.h"
 #include "server/tcpstat.h"
+#include "server/test_priv.h"
 #include "server/test_run.h"
 #include "server/uring.h"
 #include "server/xfer.h"
@@ -26,43 +27,6 @@
 #define CPU_SAMPLE_MS		10	/* where unpinned workers run */
 /* Buffers a client may have one session touch: a test asking more fails. */
 #define TEST_BUF_MAX		(1ull << 30)
-
-enum test_state { TS_WARMUP, TS_RUNNING, TS_DRAINING, TS_WAIT_STOP };
-
-struct test_flow {
-	struct flow f;
-	struct tcp_info ti0;
-	struct worker *w;
-};
-
-struct test_worker {
-	struct worker *w;
-	struct taskstat ts0, ts1;
-	uint64_t cpu_ns0, cpu_ns1;	/* thread CPU clock, ns resolution */
-	unsigned int n_flows;
-	uint32_t *cpu_hits;	/* unpinned: samples per CPU, ncpus */
-};
-
-struct test {
-	uint32_t id;
-	struct proto_test_req req;
-	struct wrk_params params;
-	enum test_state state;
-	unsigned int n_active, n_passive;
-	int stop_requested;
-	uint64_t t0_ns, window_end_ns, next_sample_ns, drain_end_ns;
-	uint64_t warmup_end_ns;
-	uint64_t next_cpu_sample_ns;	/* UINT64_MAX: all workers pinned */
-	unsigned int ncpus;
-	uint64_t window_ns;
-	int window_done;
-	struct cpustat cpu0, cpu1;
-	struct test_flow *flows;		/* req.n */
-	struct test_worker *tws;		/* n_tws */
-	unsigned int n_tws;
-	struct worker **ws;			/* n_tws, for acks */
-	struct pat pat;				/* the payload */
-};
 
 static void test_free(struct session *s)
 {
@@ -155,10 +119,9 @@ static int test_bind(struct session *s, struct test *t, char *err,
 		tf->f.role = rf->role;
 		tf->w = s->workers[rf->worker_id];
 		test_worker_of(t, tf->w)->n_flows++;
-		if (rf->role == PROTO_ROLE_ACTIVE)
-			t->n_active++;
-		else
-			t->n_passive++;
+		t->n_send += rf->role != PROTO_ROLE_PASSIVE;
+		t->n_recv += rf->role != PROTO_ROLE_ACTIVE;
+		t->n_both += rf->role == PROTO_ROLE_BOTH;
 	}
 	return 0;
 }
@@ -169,13 +132,20 @@ static size_t max_sz(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-/* The data path of a flow: test type by role. */
+/* The data path of a flow: test type by role (BOTH: stream only). */
 static const struct flow_ops *flow_ops_of(uint16_t type, uint8_t role)
 {
 	if (type == PROTO_TEST_RR)
 		return role == PROTO_ROLE_ACTIVE ? &rr_active_ops :
 						   &rr_passive_ops;
-	return role == PROTO_ROLE_ACTIVE ? &stream_send_ops : &stream_recv_ops;
+	switch (role) {
+	case PROTO_ROLE_ACTIVE:
+		return &stream_send_ops;
+	case PROTO_ROLE_BOTH:
+		return &stream_both_ops;
+	default:
+		return &stream_recv_ops;
+	}
 }
 
 /* Latency histogram and send-time ring, or the due-time ring. */
@@ -270,13 +240,16 @@ static int test_arm_workers(struct test *t, char *err, size_t errlen)
 		}
 		w->flows[w->n_flows++] = f;
 	}
-	/* Whole blocks where the receiver blocks in its own recv. */
+	/*
+	 * Whole blocks where the receiver blocks in its own recv (a BOTH
+	 * flow waits in epoll, for either direction).
+	 */
 	for (j = 0; t->params.waitall && j < t->req.n; j++) {
 		struct worker *w = t->flows[j].w;
 		struct flow *f = &t->flows[j].f;
 
 		if (f->role != PROTO_ROLE_PASSIVE ||
-		    !wrk_blocks(&t->params, w->n_flows))
+		    !wrk_blocks(&t->params, w->flows, w->n_flows))
 			continue;
 		ret = xfer_arm_waitall(f, &t->params, &what);
 		if (ret < 0) {
@@ -456,149 +429,10 @@ static void sample_worker_cpus(struct test *t)
 	}
 }
 
-/* The CPU a worker ran on most: pinned, sampled, or last seen. */
-static int worker_cpu_ran(const struct test *t, const struct test_worker *tw)
-{
-	unsigned int c, best = 0;
-	int cpu = tw->ts1.cpu_last;
-
-	if (tw->w->cpu_pinned >= 0 || !tw->cpu_hits)
-		return cpu;
-	for (c = 0; c < t->ncpus; c++)
-		if (tw->cpu_hits[c] > best) {
-			best = tw->cpu_hits[c];
-			cpu = (int)c;
-		}
-	return cpu;
-}
-
-static void send_sample(struct session *s, struct test *t, uint64_t now)
-{
-	struct proto_sample m = { .t_ns = now - t->t0_ns, .n = t->req.n };
-	struct proto_sample_flow *v;
-	struct proto_wr w;
-	unsigned int i;
-
-	v = calloc(t->req.n, sizeof(*v));
-	if (!v)
-		return;
-	for (i = 0; i < t->req.n; i++) {
-		struct flow *f = &t->flows[i].f;
-
-		v[i].conn_id = f->conn_id;
-		v[i].tx_bytes = __atomic_load_n(&f->tx_bytes, __ATOMIC_RELAXED);
-		v[i].rx_bytes = __atomic_load_n(&f->rx_bytes, __ATOMIC_RELAXED);
-	}
-	m.v = v;
-	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
-	proto_enc_sample(&w, t->id, &m);
-	sess_send(s, &w);
-	free(v);
-}
-
-static void fill_flow_res(struct session *s, struct test_flow *tf,
-			  struct proto_flow_res *r)
-{
-	struct proto_conn_info ci;
-	struct tcp_info ti;
-	struct flow *f = &tf->f;
-
-	r->conn_id = f->conn_id;
-	r->rx_cpu_end = -1;
-	if (!conn_info(&s->conns, f->conn_id, &ci)) {
-		r->rx_cpu_end = ci.rx_cpu;
-		r->napi_id_end = ci.napi_id;
-	}
-	r->tx_bytes = f->tx_bytes;
-	r->rx_bytes = f->rx_bytes;
-	r->transactions = f->transactions;
-	if (f->t_last_ns > f->t_first_ns && f->t_first_ns)
-		r->xfer_ns = f->t_last_ns - f->t_first_ns;
-	if (!tcpstat_read(f->fd, &ti))
-		tcpstat_delta(&tf->ti0, &ti, &r->tcp);
-	r->xfer = (struct proto_xfer_res){
-		.checked = f->x.checked, .mismatches = f->x.mismatches,
-		.first_bad = f->x.first_bad, .zc_sends = f->x.zc_done,
-		.zc_copied = f->x.zc_copied, .zrx_mapped = f->x.zrx_mapped,
-		.zrx_copied = f->x.zrx_copied,
-	};
-}
-
-static int fill_cpus(struct test *t, struct proto_result *r)
-{
-	struct cpustat d;
-	unsigned int i, n = 0;
-
-	if (cpustat_delta(&t->cpu0, &t->cpu1, &d) < 0)
-		return -ENOMEM;
-	r->cpus = calloc(d.n ? d.n : 1, sizeof(*r->cpus));
-	if (!r->cpus) {
-		cpustat_free(&d);
-		return -ENOMEM;
-	}
-	for (i = 0; i < d.n && n < PROTO_MAX_CPUS; i++) {
-		const struct cpustat_cpu *c = &d.cpu[i];
-
-		if (!c->present)
-			continue;
-		r->cpus[n++] = (struct proto_cpu_res){
-			.cpu = i, .user = c->user, .system = c->system,
-			.irq = c->irq, .softirq = c->softirq,
-			.iowait = c->iowait, .idle = c->idle,
-			.steal = c->steal,
-		};
-	}
-	r->n_cpus = n;
-	cpustat_free(&d);
-	return 0;
-}
-
-/* The precise total, split as the kernel's tick counts split it. */
-static void worker_times(const struct test_worker *tw,
-			 struct proto_worker_res *wr)
-{
-	uint64_t total = tw->cpu_ns1 - tw->cpu_ns0;
-	uint64_t ut = tw->ts1.utime_ns - tw->ts0.utime_ns;
-	uint64_t st = tw->ts1.stime_ns - tw->ts0.stime_ns;
-
-	if (!tw->cpu_ns0 || tw->cpu_ns1 < tw->cpu_ns0) {
-		wr->utime_ns = ut;
-		wr->stime_ns = st;
-		return;
-	}
-	wr->utime_ns = ut + st ? (uint64_t)((double)total * (double)ut /
-					    (double)(ut + st)) : 0;
-	wr->stime_ns = total - wr->utime_ns;
-}
-
-static int build_result(struct session *s, struct test *t,
-			struct proto_result *r)
-{
-	unsigned int i;
-
-	r->window_ns = t->window_ns;
-	r->flows = calloc(t->req.n, sizeof(*r->flows));
-	r->workers = calloc(t->n_tws, sizeof(*r->workers));
-	if (!r->flows || !r->workers)
-		return -ENOMEM;
-	r->n_flows = t->req.n;
-	for (i = 0; i < t->req.n; i++)
-		fill_flow_res(s, &t->flows[i], &r->flows[i]);
-	r->n_workers = t->n_tws;
-	for (i = 0; i < t->n_tws; i++) {
-		struct test_worker *tw = &t->tws[i];
-		struct proto_worker_res *wr = &r->workers[i];
-
-		wr->worker_id = tw->w->id;
-		wr->tid = (uint32_t)tw->w->tid;
-		wr->cpu_pinned = tw->w->cpu_pinned;
-		wr->cpu_last = worker_cpu_ran(t, tw);
-		worker_times(tw, wr);
-	}
-	return fill_cpus(t, r);
-}
-
-/* Stream: every byte acknowledged; RR: every request answered. */
+/*
+ * Stream: every byte handed to the kernel (an io_uring send completes
+ * later) and acknowledged; RR: every request answered.
+ */
 static int drained(const struct test *t)
 {
 	unsigned int i;
@@ -606,110 +440,29 @@ static int drained(const struct test *t)
 	for (i = 0; i < t->req.n; i++) {
 		const struct flow *f = &t->flows[i].f;
 
-		if (f->role != PROTO_ROLE_ACTIVE || f->err)
+		if (f->role == PROTO_ROLE_PASSIVE || f->err)
 			continue;
 		if (t->req.type == PROTO_TEST_RR ? !flow_read(&f->idle) :
-		    tcpstat_unacked(f->fd) > 0)
+		    !xfer_tx_idle(f) || tcpstat_unacked(f->fd) > 0)
 			return 0;
 	}
 	return 1;
 }
 
-/* One HIST frame per timed flow, ahead of the result. */
-static int send_hists(struct session *s, struct test *t)
-{
-	struct hist_pair *pairs;
-	struct hist_summary sum;
-	struct proto_wr w;
-	unsigned int i, j;
-	int n, ret = 0;
-
-	pairs = calloc(HIST_NBUCKETS, sizeof(*pairs));
-	if (!pairs)
-		return -ENOMEM;
-	for (i = 0; i < t->req.n && !ret; i++) {
-		struct flow *f = &t->flows[i].f;
-		struct proto_hist m = { .conn_id = f->conn_id };
-
-		if (!f->rr.hist)
-			continue;
-		n = hist_export(f->rr.hist, &sum, pairs, HIST_NBUCKETS);
-		if (n < 0 || n > PROTO_HIST_MAX_PAIRS) {
-			ret = -EOVERFLOW;
-			break;
-		}
-		m.v = calloc(n ? (size_t)n : 1, sizeof(*m.v));
-		if (!m.v) {
-			ret = -ENOMEM;
-			break;
-		}
-		m.n = (uint32_t)n;
-		m.count = sum.count;
-		m.min = sum.min;
-		m.max = sum.max;
-		m.sum = sum.sum;
-		m.sumsq_hi = sum.sumsq_hi;
-		m.sumsq_lo = sum.sumsq_lo;
-		for (j = 0; j < m.n; j++)
-			m.v[j] = (struct proto_hist_pair){ pairs[j].index,
-							   pairs[j].count };
-		proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
-		ret = proto_enc_hist(&w, t->id, &m);
-		if (!ret)
-			ret = sess_send(s, &w);
-		free(m.v);
-	}
-	free(pairs);
-	return ret;
-}
-
 static void test_finish(struct session *s)
 {
 	struct test *t = s->test;
-	struct proto_result r = { 0 };
-	struct proto_wr w;
 	unsigned int i;
-	int ret;
 
 	test_end_window(t, clock_now_ns());
 	for (i = 0; i < t->n_tws; i++)
 		wrk_post(t->ws[i], WCMD_STOP);
-	ret = sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
-	if (ret < 0) {
-		sess_error(s, t->id, -ret, "workers did not stop");
+	if (sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS) < 0) {
+		sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
 		s->quit = 1;
-		goto out;
+	} else {
+		test_send_report(s, t);
 	}
-	for (i = 0; i < t->req.n; i++) {
-		struct flow *f = &t->flows[i].f;
-
-		if (f->err) {
-			sess_error(s, t->id, f->err,
-				   "flow %u (connection id %u) failed on %s: "
-				   "%s", i, f->conn_id, s->host.hostname,
-				   strerror(f->err));
-			goto out;
-		}
-	}
-	ret = send_hists(s, t);
-	if (ret < 0) {
-		sess_error(s, t->id, -ret, "cannot send the latency "
-			   "histograms");
-		goto out;
-	}
-	ret = build_result(s, t, &r);
-	if (ret < 0) {
-		sess_error(s, t->id, -ret, "cannot build the result");
-		goto free_result;
-	}
-	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
-	if (proto_enc_result(&w, t->id, &r) < 0)
-		sess_error(s, t->id, -w.err, "cannot encode the result");
-	else
-		sess_send(s, &w);
-free_result:
-	proto_result_free(&r);
-out:
 	test_free(s);
 }
 
@@ -736,20 +489,20 @@ void test_on_timer(struct session *s, uint64_t now)
 	}
 	if (t->state == TS_RUNNING && now >= t->next_sample_ns &&
 	    now < t->window_end_ns) {
-		send_sample(s, t, now);
+		test_send_sample(s, t, now);
 		t->next_sample_ns += t->req.interval_ms * NSEC_PER_MSEC;
 	}
 	if (t->state == TS_RUNNING && now >= t->window_end_ns) {
 		/* The last interval ends with the window: report it too. */
 		if (t->next_sample_ns <= t->window_end_ns)
-			send_sample(s, t, now);
-		if (t->n_active) {
+			test_send_sample(s, t, now);
+		if (t->n_send) {
 			for (i = 0; i < t->n_tws; i++)
 				wrk_post(t->ws[i], WCMD_STOP_TX);
 		}
 		test_end_window(t, now);
-		if (t->n_active && sess_wait_acks(s, t->ws, t->n_tws,
-						  ACK_TIMEOUT_MS) < 0) {
+		if (t->n_send && sess_wait_acks(s, t->ws, t->n_tws,
+						ACK_TIMEOUT_MS) < 0) {
 			sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
 			s->quit = 1;
 			return;
@@ -763,8 +516,15 @@ void test_on_timer(struct session *s, uint64_t now)
 			log_warn("test %u: peer did not acknowledge all data "
 				 "within %d ms", t->id, DRAIN_MAX_MS);
 		t->state = TS_WAIT_STOP;
+		/*
+		 * Where purely active flows would report, BOTH flows say they
+		 * are done sending and go on reading until TEST_STOP: the
+		 * client stops both ends once both have said so.
+		 */
+		if (t->n_both)
+			test_send_tx_done(s, t);
 	}
-	if (t->state == TS_WAIT_STOP && (!t->n_passive || t->stop_requested))
+	if (t->state == TS_WAIT_STOP && (!t->n_recv || t->stop_requested))
 		test_finish(s);
 }
 

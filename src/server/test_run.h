@@ -4,10 +4,12 @@
  *
  * Active flows run for duration_ms, then stop sending and wait (bounded)
  * until the peer has acknowledged every byte; passive flows run until
- * TEST_STOP and then read what is still queued.  CPU use is measured over
- * [start, start + duration_ms].  When the session's side is over it sends
- * TEST_RESULT (or an ERROR naming the flow that failed) with the id of the
- * TEST_START request.
+ * TEST_STOP and then read what is still queued.  BOTH flows do both: the
+ * session sends TX_DONE once their sending is over and acknowledged, and
+ * they read until TEST_STOP.  CPU use is measured over [start, start +
+ * duration_ms].  When the session's side is over it sends TEST_RESULT (or
+ * an ERROR naming the flow that failed) with the id of the TEST_START
+ * request.  test_report.c builds the frames.
  */
 #ifndef KPERF_TEST_RUN_H
 #define KPERF_TEST_RUN_H

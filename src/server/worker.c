@@ -49,10 +49,16 @@ void flow_watch(struct worker *w, struct flow *f, uint32_t events)
 	f->events = ret < 0 ? 0 : events;
 }
 
-int wrk_blocks(const struct wrk_params *p, unsigned int n_flows)
+int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
+	       unsigned int n_flows)
 {
-	/* Zero-copy completions and mapping need readiness events. */
-	return n_flows == 1 && !p->resp_delay_ns &&
+	/*
+	 * Zero-copy completions and mapping need readiness events, and so
+	 * does a flow that both sends and reads: a blocking call waits for
+	 * one direction only.
+	 */
+	return n_flows == 1 && flows[0]->role != PROTO_ROLE_BOTH &&
+	       !p->resp_delay_ns &&
 	       p->rx_mode != PROTO_RX_ZEROCOPY &&
 	       p->tx_mode != PROTO_TX_ZEROCOPY;
 }
@@ -66,7 +72,7 @@ static void wrk_run(struct worker *w)
 	w->p = *w->params;
 	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
 		w->io = &w->ring;
-	} else if (wrk_blocks(&w->p, w->n_flows)) {
+	} else if (wrk_blocks(&w->p, w->flows, w->n_flows)) {
 		/* Its flow's own blocking I/O is the wait. */
 		w->io = &w->blk;
 		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);

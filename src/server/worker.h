@@ -87,10 +87,11 @@ int wrk_acked(const struct worker *w);
 void wrk_kick(struct worker *w);
 
 /*
- * Does a worker with n_flows flows and these parameters block in its
+ * Does a worker with these n_flows flows and parameters block in its
  * flow's own send/recv (engine "block") when it is not on io_uring?
  */
-int wrk_blocks(const struct wrk_params *p, unsigned int n_flows);
+int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
+	       unsigned int n_flows);
 
 /* Stop the thread and release everything; safe on a failed spawn. */
 void wrk_destroy(struct worker *w);

@@ -322,6 +322,16 @@ void xfer_event(struct worker *w, struct flow *f, unsigned int *ev)
 		*ev &= ~(unsigned int)EPOLLERR;
 }
 
+/*
+ * Without this, the drain could find every byte acknowledged while an
+ * io_uring send that started before the window ended is still waiting for
+ * room, and its bytes would leave after the session said it was done.
+ */
+int xfer_tx_idle(const struct flow *f)
+{
+	return !flow_read(&f->u.send_busy);
+}
+
 void xfer_finish(struct worker *w, struct flow *f)
 {
 	uint64_t end = clock_now_ns() + ZC_FINISH_MS * NSEC_PER_MSEC;

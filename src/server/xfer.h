@@ -13,6 +13,7 @@
  *	                        blocks (SO_RCVTIMEO, SO_RCVLOWAT)
  *	xfer_send / xfer_recv   in the hot path
  *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
+ *	xfer_tx_idle(f)         from the session: no send still in flight
  *	xfer_finish(w, f)       at the end: the completions still due
  *	xfer_disarm(f)          after the test
  */
@@ -50,6 +51,13 @@ ssize_t xfer_recv(struct worker *w, struct flow *f, size_t len);
 
 /* Engine events for f: read zero-copy completions, clear what they set. */
 void xfer_event(struct worker *w, struct flow *f, unsigned int *ev);
+
+/*
+ * For the session while the worker runs: 1 when f's engine holds no send
+ * of f that it has yet to hand the kernel (io_uring completes sends
+ * later; socket sends are done when they return), else 0.
+ */
+int xfer_tx_idle(const struct flow *f);
 
 /* The test is over: wait (bounded) for the zero-copy completions due. */
 void xfer_finish(struct worker *w, struct flow *f);

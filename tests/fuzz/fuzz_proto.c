@@ -187,6 +187,11 @@ int main(int argc, char **argv)
 	struct proto_test_req t = { .type = PROTO_TEST_RR, .duration_ms = 1,
 				    .req_size = 1, .resp_size = 1,
 				    .depth = 1, .n = 2, .flows = tf };
+	struct proto_test_flow both = { .conn_id = 1,
+					.role = PROTO_ROLE_BOTH };
+	struct proto_test_req tb = { .type = PROTO_TEST_STREAM,
+				     .duration_ms = 1, .read_size = 1,
+				     .write_size = 1, .n = 1, .flows = &both };
 	struct proto_result r = { .n_flows = 1, .n_cpus = 1, .n_workers = 1,
 				  .flows = &fr, .cpus = &cr, .workers = &wr };
 	struct proto_wr w;
@@ -219,7 +224,9 @@ int main(int argc, char **argv)
 	SEED("result", proto_enc_result(&w, 1, &r));
 	SEED("sample", proto_enc_sample(&w, 1,
 			&(struct proto_sample){ .n = 1, .v = &sf }));
+	SEED("test_both", proto_enc_test_req(&w, 1, &tb));
 	SEED("stop", proto_enc_empty(&w, PROTO_T_TEST_STOP, 1, 0));
+	SEED("tx_done", proto_enc_empty(&w, PROTO_T_TX_DONE, 1, 0));
 	SEED("setopt", proto_enc_setopt_req(&w, 1, &so));
 	SEED("opts_list", proto_enc_opts_list(&w, 1,
 			&(struct proto_opts_list){ .n = 1, .v = &co }));

@@ -49,6 +49,7 @@ MAX_CPUS = 4096
 T_ERROR, T_HELLO, T_LISTEN, T_CONNECT, T_CONN_INFO = 1, 2, 3, 4, 5
 T_CONN_CLOSE, T_WORKER_SPAWN, T_TEST_START, T_TEST_STOP = 6, 7, 8, 9
 T_TEST_RESULT, T_SAMPLE, T_HIST = 10, 11, 12
+T_TX_DONE = 16
 
 FEAT_STREAM, FEAT_RR, FEAT_SAMPLES = 1 << 0, 1 << 1, 1 << 2
 
@@ -442,6 +443,7 @@ def test_unknown_type(server):
     c.expect_error(200, b"\xde\xad\xbe\xef" * 3, errno.EOPNOTSUPP,
                    "type 200")
     c.expect_error(0, b"", errno.EOPNOTSUPP, "type 0")
+    c.expect_error(T_TX_DONE + 1, b"", errno.EOPNOTSUPP, "type 17")
     # The body was skipped: the stream is still in step.
     port, _ = c.listen()
     assert port
@@ -451,7 +453,8 @@ def test_unknown_type(server):
 @pytest.mark.parametrize("ftype,name", [(T_ERROR, "ERROR"),
                                         (T_TEST_RESULT, "TEST_RESULT"),
                                         (T_SAMPLE, "SAMPLE"),
-                                        (T_HIST, "HIST")])
+                                        (T_HIST, "HIST"),
+                                        (T_TX_DONE, "TX_DONE")])
 def test_session_to_client_types(server, ftype, name):
     c = Ctl(server)
     c.hello()
@@ -537,7 +540,7 @@ def test_listen_pad_not_zero(server):
 
 
 @pytest.mark.parametrize("what,kw", [
-    ("bad role", {"flows": ((0, 0, 3),)}),
+    ("role 4", {"flows": ((0, 0, 4),)}),
     ("role 0", {"flows": ((0, 0, 0),)}),
     ("test type 3", {"ttype": 3}),
     ("unknown flag bit", {"flags": 0x0008}),
@@ -810,6 +813,7 @@ def decode_result(f, test_id):
         assert v[3] == 0 and v[15] == 0, v
         flows.append({"conn_id": v[0], "rx_cpu_end": v[1], "tx": v[4],
                       "rx": v[5], "xfer_ns": v[6], "transactions": v[7],
+                      "bytes_acked": v[16], "bytes_received": v[17],
                       "checked": v[18], "mismatches": v[19],
                       "first_bad": v[20]})
         off += 152

@@ -104,6 +104,32 @@ static const uint8_t g_test[] = {
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x02, 0, 0, 0,
 };
 
+/* A stream test whose one flow sends and receives (role BOTH). */
+static const uint8_t g_test_both[] = {
+	0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+	0x00, 0x00, 0x00, 0x3c, Z4,	/* len 60 */
+	0x00, 0x01, 0x00, 0x00,	/* STREAM, epoll, rx copy */
+	0x00, 0x00, 0x07, 0xd0,	/* duration 2000 */
+	Z4,			/* warmup 0 */
+	0x00, 0x00, 0x00, 0x64,	/* interval 100 */
+	0x00, 0x02, 0x00, 0x00,	/* read_size 131072 */
+	0x00, 0x01, 0x00, 0x00,	/* write_size 65536 */
+	Z4, Z4, Z4,		/* req_size, resp_size, depth */
+	0x00, 0x00, 0x00, 0x01,	/* n */
+	Z4,			/* resp_delay_us */
+	0x00, 0x06, 0x00, 0x00,	/* VALIDATE | WAITALL, tx copy, pad */
+	0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x03, 0, 0, 0,
+};
+
+/* TX_DONE: empty, not a reply, with the id of its TEST_START. */
+static const uint8_t g_tx_done[] = {
+	0x00, 0x10,		/* type TX_DONE */
+	0x00, 0x00,		/* flags: none */
+	0x00, 0x00, 0x00, 0x04,	/* id */
+	Z4,			/* len 0 */
+	Z4,			/* reserved */
+};
+
 static const uint8_t g_result[] = {
 	0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
 	0x00, 0x00, 0x01, 0x10, Z4,
@@ -204,6 +230,9 @@ _Static_assert(sizeof(g_conn_list) == 16 + 8 + 2 * PROTO_CONN_INFO_LEN,
 	       "conn list");
 _Static_assert(sizeof(g_test) == 16 + PROTO_TEST_FIXED_LEN +
 	       2 * PROTO_TEST_FLOW_LEN, "test");
+_Static_assert(sizeof(g_test_both) == 16 + PROTO_TEST_FIXED_LEN +
+	       PROTO_TEST_FLOW_LEN, "test both");
+_Static_assert(sizeof(g_tx_done) == PROTO_HDR_LEN, "tx done");
 _Static_assert(sizeof(g_result) == 16 + PROTO_RESULT_FIXED_LEN +
 	       PROTO_FLOW_RES_LEN + PROTO_CPU_RES_LEN + PROTO_WORKER_RES_LEN,
 	       "result");
@@ -575,6 +604,7 @@ static const struct body_case bodies[] = {
 	{ "conn list", dec_conn_list, FRAME(g_conn_list),
 	  { 4, 7, 28, 31, 52, 55, -1 } },
 	{ "test", dec_test, FRAME(g_test), { 47, 57, 59, 69, 71, -1 } },
+	{ "test both", dec_test, FRAME(g_test_both), { 47, 57, 59, -1 } },
 	{ "result", dec_result, FRAME(g_result),
 	  { 20, 23, 36, 39, 100, 103, 180, 183, -1 } },
 	{ "listen req", dec_listen_req, BODY(g_listen_req),
@@ -668,7 +698,9 @@ static void test_type_names(void **state)
 	assert_string_equal(proto_type_name(PROTO_T_CONN_SETOPT),
 			    "CONN_SETOPT");
 	/* CONN_TLS and TLS_STAT: tests/unit/test_proto_tls.c */
-	assert_int_equal(PROTO_T_MAX, PROTO_T_TLS_STAT);
+	assert_string_equal(proto_type_name(PROTO_T_TX_DONE), "TX_DONE");
+	assert_int_equal(PROTO_T_TX_DONE, 16);
+	assert_int_equal(PROTO_T_MAX, PROTO_T_TX_DONE);
 	assert_string_equal(proto_type_name(0), "?");
 	assert_string_equal(proto_type_name(PROTO_T_MAX + 1), "?");
 	assert_string_equal(proto_type_name(0xffff), "?");
@@ -788,6 +820,119 @@ static void test_test_req_golden(void **state)
 	assert_int_equal(m.flows[1].worker_id, 2);
 	assert_int_equal(m.flows[1].role, PROTO_ROLE_PASSIVE);
 	proto_test_req_free(&m);
+}
+
+/* Every field of two test requests, flows included. */
+static void assert_test_req_equal(const struct proto_test_req *a,
+				  const struct proto_test_req *b)
+{
+	uint32_t i;
+
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->engine, b->engine);
+	assert_int_equal(a->rx_mode, b->rx_mode);
+	assert_int_equal(a->tx_mode, b->tx_mode);
+	assert_int_equal(a->duration_ms, b->duration_ms);
+	assert_int_equal(a->warmup_ms, b->warmup_ms);
+	assert_int_equal(a->interval_ms, b->interval_ms);
+	assert_int_equal(a->read_size, b->read_size);
+	assert_int_equal(a->write_size, b->write_size);
+	assert_int_equal(a->req_size, b->req_size);
+	assert_int_equal(a->resp_size, b->resp_size);
+	assert_int_equal(a->depth, b->depth);
+	assert_int_equal(a->resp_delay_us, b->resp_delay_us);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_int_equal(a->flows[i].conn_id, b->flows[i].conn_id);
+		assert_int_equal(a->flows[i].worker_id, b->flows[i].worker_id);
+		assert_int_equal(a->flows[i].role, b->flows[i].role);
+	}
+}
+
+/*
+ * A stream flow that sends and receives on one connection: the struct
+ * encodes to the hand-written bytes, which decode back to it.
+ */
+static void test_test_req_both(void **state)
+{
+	struct proto_test_flow fl = { .conn_id = 5, .worker_id = 0,
+				      .role = PROTO_ROLE_BOTH };
+	struct proto_test_req in = {
+		.type = PROTO_TEST_STREAM, .duration_ms = 2000,
+		.interval_ms = 100, .read_size = 131072, .write_size = 65536,
+		.n = 1, .flags = PROTO_TEST_F_VALIDATE | PROTO_TEST_F_WAITALL,
+		.flows = &fl,
+	}, m;
+	struct proto_wr w;
+
+	assert_int_equal(PROTO_ROLE_BOTH, 3);
+	assert_int_equal(PROTO_FEAT_BIDIR, 1u << 7);
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_test_req(&w, 4, &in), 0);
+	assert_frame(&w, g_test_both, sizeof(g_test_both));
+	assert_int_equal(proto_dec_test_req(FRAME(g_test_both), &m), 0);
+	assert_test_req_equal(&m, &in);
+	proto_test_req_free(&m);
+}
+
+/*
+ * Roles against the test type: the role byte of a flow (body offset
+ * 48 + 12 i + 8) patched in a golden stream or RR test.
+ */
+static void test_test_req_roles(void **state)
+{
+	static const struct {
+		int rr;			/* g_test (RR), else g_test_both */
+		size_t off;
+		uint8_t role;
+		int ret;
+	} cases[] = {
+		{ 0, 56, 0, -EBADMSG },
+		{ 0, 56, PROTO_ROLE_BOTH + 1, -EBADMSG },
+		{ 0, 56, 0xff, -EBADMSG },
+		{ 0, 56, PROTO_ROLE_ACTIVE, 0 },
+		{ 0, 56, PROTO_ROLE_PASSIVE, 0 },
+		{ 1, 56, PROTO_ROLE_BOTH, -EBADMSG },	/* BOTH in RR */
+		{ 1, 68, PROTO_ROLE_BOTH, -EBADMSG },
+		{ 1, 68, PROTO_ROLE_ACTIVE, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = cases[i].rr ?
+			dec_patched(dec_test, FRAME(g_test), cases[i].off,
+				    cases[i].role) :
+			dec_patched(dec_test, FRAME(g_test_both), cases[i].off,
+				    cases[i].role);
+
+		if (ret != cases[i].ret)
+			fail_msg("case %zu: %d, expected %d", i, ret,
+				 cases[i].ret);
+	}
+}
+
+/* TX_DONE: a header with no body, sent by a session (never a reply). */
+static void test_tx_done_golden(void **state)
+{
+	uint8_t b[PROTO_HDR_LEN];
+	struct proto_hdr h;
+	struct proto_wr w;
+
+	proto_wr_init(&w, wbuf, sizeof(wbuf));
+	assert_int_equal(proto_enc_empty(&w, PROTO_T_TX_DONE, 4, 0), 0);
+	assert_frame(&w, g_tx_done, sizeof(g_tx_done));
+	memset(&h, 0xff, sizeof(h));
+	assert_int_equal(proto_hdr_decode(g_tx_done, &h), 0);
+	assert_int_equal(h.type, PROTO_T_TX_DONE);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.id, 4);
+	assert_int_equal(h.len, 0);
+	/* The next type is unknown, its header still usable. */
+	memcpy(b, g_tx_done, sizeof(b));
+	b[1] = PROTO_T_TX_DONE + 1;
+	assert_int_equal(proto_hdr_decode(b, &h), -ENOMSG);
+	assert_int_equal(h.id, 4);
 }
 
 /*
@@ -1496,7 +1641,8 @@ static void test_test_req_values(void **state)
 		{ 0, (2u << 16) | (1 << 8) | 0, 0 },	/* rx copy */
 		/* MSG_TRUNC cannot validate: refused with VALIDATE set. */
 		{ 0, (2u << 16) | (1 << 8) | 1, -EBADMSG },
-		{ 48 + 8, 3 << 24, -EBADMSG },		/* role 3 */
+		{ 48 + 8, 3 << 24, -EBADMSG },		/* BOTH in RR */
+		{ 48 + 8, 4 << 24, -EBADMSG },		/* role 4 */
 		{ 48 + 8, 0, -EBADMSG },		/* role 0 */
 		{ 60 + 8, 1u << 24, 0 },		/* role ACTIVE */
 	};
@@ -1734,6 +1880,10 @@ static void test_enc_refuses_invalid(void **state)
 	t.flows = fl;
 	fl[1].role = 0;
 	EXPECT_EINVAL(proto_enc_test_req(&w, 1, &t));
+	fl[1].role = PROTO_ROLE_BOTH + 1;
+	EXPECT_EINVAL(proto_enc_test_req(&w, 1, &t));
+	fl[1].role = PROTO_ROLE_BOTH;		/* in an RR test */
+	EXPECT_EINVAL(proto_enc_test_req(&w, 1, &t));
 	fl[1].role = PROTO_ROLE_PASSIVE;
 	t.n = 0;
 	EXPECT_EINVAL(proto_enc_test_req(&w, 1, &t));
@@ -1766,12 +1916,13 @@ static void test_enc_refuses_invalid(void **state)
 	s.n = 1;
 	EXPECT_EINVAL(proto_enc_sample(&w, 1, &s));
 
-	/* Only TEST_STOP, and the three bare replies, are empty. */
+	/* Only TEST_STOP, TX_DONE and the three bare replies are empty. */
 	EXPECT_EINVAL(proto_enc_empty(&w, PROTO_T_HELLO, 1, 0));
 	EXPECT_EINVAL(proto_enc_empty(&w, PROTO_T_TEST_START, 1, 0));
 	EXPECT_EINVAL(proto_enc_empty(&w, PROTO_T_LISTEN, 1, 1));
 	EXPECT_EINVAL(proto_enc_empty(&w, 0, 1, 1));
 	EXPECT_EINVAL(proto_enc_empty(&w, PROTO_T_MAX + 1, 1, 1));
+	EXPECT_EINVAL(proto_enc_empty(&w, PROTO_T_TX_DONE, 1, 1));
 	proto_wr_init(&w, wbuf, sizeof(wbuf));
 	assert_int_equal(proto_enc_empty(&w, PROTO_T_CONN_CLOSE, 1, 1), 0);
 	assert_int_equal(proto_enc_empty(&w, PROTO_T_TEST_STOP, 1, 1), 0);
@@ -2051,6 +2202,9 @@ int main(void)
 		cmocka_unit_test(test_connect_golden),
 		cmocka_unit_test(test_conn_list_golden),
 		cmocka_unit_test(test_test_req_golden),
+		cmocka_unit_test(test_test_req_both),
+		cmocka_unit_test(test_test_req_roles),
+		cmocka_unit_test(test_tx_done_golden),
 		cmocka_unit_test(test_hist_msg),
 		cmocka_unit_test(test_result_golden),
 		cmocka_unit_test(test_small_golden),
