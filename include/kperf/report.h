@@ -30,7 +30,7 @@
 #define KPERF_PACE_UNLIMITED	UINT64_MAX	/* max_pacing_rate: none */
 
 enum kperf_test_type { KPERF_STREAM = 1, KPERF_RR = 2 };
-enum kperf_direction { KPERF_FORWARD, KPERF_REVERSE };
+enum kperf_direction { KPERF_FORWARD, KPERF_REVERSE, KPERF_BIDIR };
 
 /* Where a flow's worker goes on one end (see docs/placement.md). */
 enum kperf_pin_policy {
@@ -151,6 +151,8 @@ struct kperf_flow {
 	struct kperf_flow_end src, dst;
 	double throughput_gbps;	/* received at dst / dst transfer time */
 	struct kperf_rr rr;	/* RR tests only */
+	/* KPERF_BIDIR: received at src / src's receive time; else 0. */
+	double reverse_gbps;
 };
 
 /* One non-empty bucket of the merged latency histogram. */
@@ -233,9 +235,12 @@ struct kperf_report {
 	struct kperf_tls tls;		/* as run; TLS off: all zero */
 	/*
 	 * Reverse: src (the sending end) is the host the connections were
-	 * opened to, as iperf3 -R.  src and dst always follow the data.
+	 * opened to, as iperf3 -R.  src and dst always follow the data;
+	 * bidirectional: both send, src is the end that opened the
+	 * connections and the dst -> src direction is reverse_gbps.
 	 */
 	enum kperf_direction direction;
+	double total_reverse_gbps;	/* KPERF_BIDIR: dst -> src */
 };
 
 void kperf_report_free(struct kperf_report *r);

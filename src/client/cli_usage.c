@@ -102,6 +102,8 @@ void cli_usage(FILE *f)
 "  -t, --time SEC            test time, 0.1..86400 (default 5)\n"
 "  -n, --num-connections N   parallel flows, 1..%u (default 1)\n"
 "  -R, --reverse             the destination sends to the source\n"
+"      --bidir               both send on the same connections, each\n"
+"                            direction counted apart\n"
 "      --read-size SIZE      bytes per read, 1..64M (default 128K)\n"
 "      --write-size SIZE     bytes per write, 1..64M (default 128K)\n"
 "%s%s%s%s%s"

@@ -286,7 +286,7 @@ int opt_core(struct optset *os, int id, const char *opt, const char *val,
 	     char *err, size_t errlen)
 {
 	static const char *const types[] = { "", "stream", "rr" };
-	static const char *const dirs[] = { "forward", "reverse" };
+	static const char *const dirs[] = { "forward", "reverse", "bidir" };
 	struct arg a = { .opt = opt, .val = val, .err = err, .errlen = errlen };
 	struct opts *o = &os->raw;
 	unsigned int ms;
@@ -329,12 +329,21 @@ int opt_core(struct optset *os, int id, const char *opt, const char *val,
 			o->type = v + 1;
 		return ret;
 	case OPT_DIRECTION:
-		ret = parse_word(&a, dirs, 2, "forward or reverse", &v);
-		if (!ret)
-			o->reverse = v;
+		ret = parse_word(&a, dirs, 3, "forward, reverse or bidir", &v);
+		if (!ret) {
+			o->reverse = v == 1;
+			o->bidir = v == 2;
+			os->bidir_opt = opt;
+		}
 		return ret;
 	case OPT_REVERSE:
 		o->reverse = 1;
+		o->bidir = 0;
+		return 0;
+	case OPT_BIDIR:
+		o->bidir = 1;
+		o->reverse = 0;
+		os->bidir_opt = opt;
 		return 0;
 	}
 	return usage_err(err, errlen, "option %s is not implemented", opt);

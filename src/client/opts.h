@@ -64,6 +64,7 @@ struct opts {
 	/* Kernel TLS; refused with KPERF_RX_ZEROCOPY, _TRUNC, TX_ZEROCOPY. */
 	struct kperf_tls tls;
 	int reverse;				/* the destination sends */
+	int bidir;				/* both send, same connections */
 };
 
 /* The defaults of every option. */

@@ -33,9 +33,11 @@ const struct optdef optset_table[] = {
 	{ "name", 0, 1, G | H, OPT_NAME,
 	  "the group's or host's name in reports and messages" },
 	{ "type", 0, 1, G, OPT_TYPE, "stream or rr" },
-	{ "direction", 0, 1, G, OPT_DIRECTION, "forward or reverse" },
+	{ "direction", 0, 1, G, OPT_DIRECTION, "forward, reverse or bidir" },
 	{ "reverse", 'R', 0, G, OPT_REVERSE,
 	  "the destination sends (direction reverse)" },
+	{ "bidir", 0, 0, G, OPT_BIDIR,
+	  "both send on the same connections (direction bidir)" },
 	{ "num-connections", 'n', 1, G, OPT_NUM_CONNS, "flows, 1..4096" },
 	{ "count", 0, 1, G, OPT_NUM_CONNS, "flows (num-connections)" },
 	{ "read-size", 0, 1, G, OPT_READ_SIZE, "bytes per read" },
@@ -255,10 +257,21 @@ int optset_finish(const struct optset *os, struct opts *o, char *err,
 	if (os->scope != OPT_SCOPE_GROUP || ret)
 		return ret;
 	ret = opt_rr_finish(&rr, o, err, errlen);
+	if (!ret && o->bidir && o->type == KPERF_RR) {
+		snprintf(err, errlen, "option %s: a bidirectional test is a "
+			 "stream test (not request/response)", os->bidir_opt);
+		ret = -EINVAL;
+	}
 	if (!ret)
 		ret = opt_tcp_finish(&os->tcp, o, err, errlen);
 	if (!ret)
 		ret = opt_data_finish(&os->data, o, err, errlen);
+	if (!ret && o->bidir && o->waitall > 0) {
+		snprintf(err, errlen, "option %s: both ends of a bidirectional "
+			 "flow wait in epoll and read what is queued: not with "
+			 "--waitall yes", os->bidir_opt);
+		ret = -EINVAL;
+	}
 	/* After the data path: TLS refuses the paths that bypass it. */
 	if (!ret)
 		ret = opt_tls_finish(&os->tls, o, err, errlen);

@@ -61,7 +61,8 @@ enum {
 	OPT_TYPE,
 	OPT_DIRECTION,
 	OPT_REVERSE,
-	OPT_CORE_LAST = OPT_REVERSE,
+	OPT_BIDIR,
+	OPT_CORE_LAST = OPT_BIDIR,
 };
 
 struct optdef {
@@ -88,6 +89,7 @@ struct optset {
 	struct opt_data data;
 	struct opt_tls tls;
 	const char *interval_opt;	/* spelling, for the later check */
+	const char *bidir_opt;
 	char name[64];
 	char **strs;			/* copies the state points into */
 	unsigned int n_strs;

@@ -339,6 +339,7 @@ static int add_flows(cJSON *root, const struct kperf_report *r)
 		    add_end(o, "src", &fl->src) ||
 		    add_end(o, "dst", &fl->dst) ||
 		    add_num(o, "throughput_gbps", fl->throughput_gbps) ||
+		    add_num(o, "reverse_gbps", fl->reverse_gbps) ||
 		    (r->type == KPERF_RR && add_rr(o, &fl->rr)))
 			return -ENOMEM;
 	}
@@ -415,6 +416,7 @@ cJSON *report_json_build(const struct kperf_report *r, int with_hist)
 	    (type ? !cJSON_AddStringToObject(o, "type", type) :
 		    !cJSON_AddNullToObject(o, "type")) ||
 	    !cJSON_AddStringToObject(o, "direction",
+				     r->direction == KPERF_BIDIR ? "bidir" :
 				     r->direction == KPERF_REVERSE ?
 				     "reverse" : "forward") ||
 	    add_num(o, "duration_s", r->duration_s) ||
@@ -437,6 +439,7 @@ cJSON *report_json_build(const struct kperf_report *r, int with_hist)
 
 	o = cJSON_AddObjectToObject(root, "totals");
 	if (!o || add_num(o, "throughput_gbps", r->total_gbps) ||
+	    add_num(o, "reverse_gbps", r->total_reverse_gbps) ||
 	    add_num(o, "mismatches", (double)r->mismatches) ||
 	    (r->type == KPERF_RR && add_rr(o, &r->total_rr)))
 		goto err_free_root;

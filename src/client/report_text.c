@@ -101,7 +101,8 @@ static void print_header(FILE *f, const struct kperf_report *r)
 	const char *type = report_type_name(r->type);
 
 	fprintf(f, "%s%s test, %.2f s, %u flow%s: %s (%s, %s) -> %s (%s, %s)\n",
-		r->direction == KPERF_REVERSE ? "reverse " : "",
+		r->direction == KPERF_REVERSE ? "reverse " :
+		r->direction == KPERF_BIDIR ? "bidirectional " : "",
 		type ? type : "unknown", r->duration_s, r->n_flows,
 		r->n_flows == 1 ? "" : "s", CLEAN(sa, r->src.address),
 		CLEAN(sh, r->src.hostname), CLEAN(sk, r->src.kernel),
@@ -243,6 +244,7 @@ static void print_total_rr(FILE *f, const struct kperf_report *r)
 
 static void print_flows(FILE *f, const struct kperf_report *r)
 {
+	int bidir = r->direction == KPERF_BIDIR;
 	const struct kperf_flow *fl;
 	char tx[32];
 	unsigned int i;
@@ -254,12 +256,15 @@ static void print_flows(FILE *f, const struct kperf_report *r)
 	}
 	fprintf(f, "\n%4s  %-18s  %-17s  %-17s\n", "", "----- Gbit/s -----",
 		"---- src CPU ----", "---- dst CPU ----");
+	/* Bidirectional: what each end received, each on its own clock. */
 	fprintf(f, "%4s  %8s  %8s  %4s %6s %5s  %4s %6s %5s\n", "flow",
-		"dst rx", "src tx", "rx", "worker", "ran", "rx", "worker",
-		"ran");
+		"dst rx", bidir ? "src rx" : "src tx", "rx", "worker", "ran",
+		"rx", "worker", "ran");
 	for (i = 0; i < r->n_flows; i++) {
 		fl = &r->flows[i];
-		if (fl->src.xfer_s > 0)
+		if (bidir)
+			snprintf(tx, sizeof(tx), "%.2f", fl->reverse_gbps);
+		else if (fl->src.xfer_s > 0)
 			snprintf(tx, sizeof(tx), "%.2f",
 				 gbps(fl->src.tx_bytes, fl->src.xfer_s));
 		else
@@ -560,6 +565,11 @@ int report_text(FILE *f, const struct kperf_report *r, int quiet)
 	}
 	if (r->type == KPERF_RR)
 		print_total_rr(f, r);
+	else if (r->direction == KPERF_BIDIR)
+		fprintf(f, "total: %.2f Gbit/s src -> dst, %.2f Gbit/s dst -> "
+			"src (%.2f both)\n", r->total_gbps,
+			r->total_reverse_gbps,
+			r->total_gbps + r->total_reverse_gbps);
 	else
 		fprintf(f, "total: %.2f Gbit/s\n", r->total_gbps);
 	return ferror(f) ? -EIO : 0;

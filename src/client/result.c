@@ -239,9 +239,14 @@ static void fill_cost(struct kperf_report *rep)
 	uint64_t src_bytes = 0, dst_bytes = 0;
 	unsigned int i;
 
+	/* Bytes each host moved: both directions of a bidirectional one. */
 	for (i = 0; i < rep->n_flows; i++) {
 		src_bytes += rep->flows[i].src.tx_bytes;
 		dst_bytes += rep->flows[i].dst.rx_bytes;
+		if (rep->direction == KPERF_BIDIR) {
+			src_bytes += rep->flows[i].src.rx_bytes;
+			dst_bytes += rep->flows[i].dst.tx_bytes;
+		}
 	}
 	if (rep->type == KPERF_RR) {
 		uint64_t n = rep->total_rr.transactions;
@@ -284,6 +289,11 @@ int result_build(struct kperf_report *rep, const struct result_side *src,
 			f->throughput_gbps = (double)f->dst.rx_bytes * 8 /
 					     f->dst.xfer_s / 1e9;
 		rep->total_gbps += f->throughput_gbps;
+		/* Bidirectional: src's xfer_s is its receive time. */
+		if (rep->direction == KPERF_BIDIR && f->src.xfer_s > 0)
+			f->reverse_gbps = (double)f->src.rx_bytes * 8 /
+					  f->src.xfer_s / 1e9;
+		rep->total_reverse_gbps += f->reverse_gbps;
 		rep->mismatches += f->src.xfer.mismatches +
 				   f->dst.xfer.mismatches;
 	}

@@ -77,7 +77,8 @@ double kperf_result_total_gbps(const struct kperf_result *res)
 
 	for (i = 0; res && i < res->n; i++)
 		if (res->reps[i]->type == KPERF_STREAM)
-			v += res->reps[i]->total_gbps;
+			v += res->reps[i]->total_gbps +
+			     res->reps[i]->total_reverse_gbps;
 	return v;
 }
 

@@ -37,6 +37,9 @@ static int waitall_possible(const struct opts *o)
 
 static int waiting_all(const struct opts *o)
 {
+	/* Both ends of a bidirectional flow wait in epoll: no whole blocks. */
+	if (o->bidir)
+		return 0;
 	return o->waitall < 0 ? waitall_possible(o) : o->waitall;
 }
 
@@ -76,6 +79,9 @@ static int check_features(struct run *r)
 		if (!ret && (o->tls.tx || o->tls.rx))
 			ret = need_feature(c[i], PROTO_FEAT_TLS,
 					   "kernel TLS (CONN_TLS)");
+		if (!ret && o->bidir)
+			ret = need_feature(c[i], PROTO_FEAT_BIDIR,
+					   "bidirectional tests (--bidir)");
 		if (!ret && !data_path_default(o))
 			ret = need_feature(c[i], PROTO_FEAT_DATAPATH,
 					   "data-path options (engines, "
@@ -158,7 +164,7 @@ int run_start(struct run *r, struct side *s, uint8_t role)
 	for (i = 0; i < r->n; i++) {
 		q.flows[i].conn_id = s->conns->v[i].id;
 		q.flows[i].worker_id = s->worker_of[i];
-		q.flows[i].role = role;
+		q.flows[i].role = o->bidir ? PROTO_ROLE_BOTH : role;
 	}
 	s->test_id = ctl_begin(s->ctl, &w);
 	proto_enc_test_req(&w, s->test_id, &q);
@@ -269,6 +275,11 @@ int run_frame(struct run *r, struct side *s, const struct proto_hdr *h)
 		return ret;
 	case PROTO_T_HIST:
 		return add_hist(r, s, h);
+	case PROTO_T_TX_DONE:
+		if (!r->o->bidir || h->len)
+			return ctl_fail(s->ctl, -EPROTO, "unexpected TX_DONE");
+		s->tx_done = 1;
+		return 0;
 	case PROTO_T_TEST_RESULT:
 		if (proto_dec_result(s->ctl->rx, h->len, &s->res) < 0)
 			return ctl_fail(s->ctl, -EBADMSG,
@@ -285,15 +296,35 @@ int run_frame(struct run *r, struct side *s, const struct proto_hdr *h)
 	}
 }
 
-int run_stop_dst(struct run *r)
+static int stop(struct side *s)
 {
 	struct proto_hdr h;
 	struct proto_wr w;
 	uint32_t id;
 
-	id = ctl_begin(r->dst.ctl, &w);
+	id = ctl_begin(s->ctl, &w);
 	proto_enc_empty(&w, PROTO_T_TEST_STOP, id, 0);
-	return ctl_call(r->dst.ctl, &w, id, &h, CALL_TIMEOUT_MS);
+	return ctl_call(s->ctl, &w, id, &h, CALL_TIMEOUT_MS);
+}
+
+int run_stop_dst(struct run *r)
+{
+	int ret = stop(&r->dst);
+
+	/* Both ends of a bidirectional group receive: both wait for it. */
+	return ret || !r->o->bidir ? ret : stop(&r->src);
+}
+
+int run_senders_done(const struct run *r)
+{
+	if (r->o->bidir)
+		return r->src.tx_done && r->dst.tx_done;
+	return r->src.have_res;
+}
+
+int run_done(const struct run *r)
+{
+	return r->dst.have_res && r->src.have_res;
 }
 
 static void fill_host(struct kperf_host_report *hst, const char *addr,
@@ -325,7 +356,8 @@ int run_report(struct run *r, const char *from_addr, const char *to_addr)
 	if (ret < 0)
 		return ret;
 	r->rep->type = o->type;
-	r->rep->direction = o->reverse ? KPERF_REVERSE : KPERF_FORWARD;
+	r->rep->direction = o->bidir ? KPERF_BIDIR :
+			    o->reverse ? KPERF_REVERSE : KPERF_FORWARD;
 	r->rep->data_path = (struct kperf_data_path){
 		.engine_src = o->engine_src,
 		.engine_dst = o->engine_dst,

@@ -27,6 +27,7 @@ struct side {
 	uint32_t test_id;
 	struct proto_result res;
 	int have_res;
+	int tx_done;			/* bidir: TX_DONE came */
 	/* Kernel TLS (tls.c): /proc/net/tls_stat before and after the test. */
 	struct proto_tls_stat tls_before, tls_after;
 };
@@ -62,8 +63,15 @@ int run_start(struct run *r, struct side *s, uint8_t role);
 /* A frame that came on s while the test runs. */
 int run_frame(struct run *r, struct side *s, const struct proto_hdr *h);
 
-/* TEST_STOP to the receiving end. */
+/* TEST_STOP to the receiving end (both ends of a bidirectional group). */
 int run_stop_dst(struct run *r);
+
+/* Every sender has stopped and its data is acknowledged: the source's
+ * result is in, or (bidirectional) both ends said TX_DONE. */
+int run_senders_done(const struct run *r);
+
+/* Both ends' results are in. */
+int run_done(const struct run *r);
 
 /* TLS counters after the test, then r->rep from both results. */
 int run_report(struct run *r, const char *from_addr, const char *to_addr);

@@ -109,7 +109,7 @@ static int side_apply(struct run *r, struct side *s, int pace)
 int settings_apply(struct run *r)
 {
 	/* A stream test's data flows one way: only its sender is paced. */
-	int rr = r->o->type == KPERF_RR;
+	int rr = r->o->type == KPERF_RR || r->o->bidir;
 	int ret = side_apply(r, &r->src, 1);
 
 	return ret ? ret : side_apply(r, &r->dst, rr);

@@ -199,11 +199,11 @@ struct poll_map {
 };
 
 /*
- * Serve frames from every session until every run has the result of the
- * side `want` selects (src or dst), or end_ns.  A session that dies
+ * Serve frames from every session until every run's senders are done
+ * (all: until every run has both results), or end_ns.  A session that dies
  * meanwhile is the error to report, whichever it is.
  */
-static int wait_results(struct run *runs, unsigned int n, int want_dst,
+static int wait_results(struct run *runs, unsigned int n, int all,
 			uint64_t end_ns)
 {
 	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
@@ -223,15 +223,15 @@ static int wait_results(struct run *runs, unsigned int n, int want_dst,
 	}
 	for (;;) {
 		for (i = 0; i < n; i++)
-			if (!(want_dst ? runs[i].dst.have_res :
-					 runs[i].src.have_res))
+			if (!(all ? run_done(&runs[i]) :
+				    run_senders_done(&runs[i])))
 				break;
 		if (i == n)
 			break;
 		now = clock_now_ns();
 		if (now >= end_ns) {
-			struct side *s = want_dst ? &runs[i].dst :
-						    &runs[i].src;
+			struct side *s = all && runs[i].src.have_res ?
+						 &runs[i].dst : &runs[i].src;
 
 			ret = ctl_fail(s->ctl, -ETIMEDOUT, "no test result "
 				       "in time");

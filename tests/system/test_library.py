@@ -186,3 +186,33 @@ def test_example_placement(lab, installed, tmp_path):
         # RPS spreads the hashes: a pair of different CPUs comes up.
         assert "no other pair" not in p.stdout, p.stdout
     assert "total:" in p.stdout
+
+
+def test_bidir(lab):
+    """--bidir: both ends send on the same connections, each direction
+    counted apart; what each end sent the other received, and each
+    sender's data was acknowledged (TCP_INFO, not kperf's counters)."""
+    r = lab.stream("-t", "1", "--bidir", "-n", "2", "--json")
+    assert r.rc == 0, r
+    doc = r.json
+    assert doc["test"]["direction"] == "bidir"
+    assert doc["test"]["data_path"]["waitall"] is False
+    for f in doc["flows"]:
+        assert f["dst"]["rx_bytes"] == f["src"]["tx_bytes"] > 0, f
+        assert f["src"]["rx_bytes"] == f["dst"]["tx_bytes"] > 0, f
+        for end in ("src", "dst"):
+            assert f[end]["tcp"]["bytes_acked"] >= f[end]["tx_bytes"], f
+        assert f["throughput_gbps"] > 0 and f["reverse_gbps"] > 0, f
+    t = doc["totals"]
+    assert abs(t["reverse_gbps"] -
+               sum(f["reverse_gbps"] for f in doc["flows"])) < 1e-6, t
+    assert doc["totals"]["mismatches"] == 0
+
+    r = lab.stream("-t", "0.5", "--bidir")
+    assert r.rc == 0, r
+    assert "bidirectional stream test" in r.stdout
+    assert "dst -> src" in r.stdout.splitlines()[-1], r.stdout
+    for bad, says in ((["-s", "1"], "stream test"),
+                      (["--waitall", "yes"], "--waitall yes")):
+        r = lab.stream("-t", "0.5", "--bidir", *bad)
+        assert r.rc == 2 and says in r.stderr, r

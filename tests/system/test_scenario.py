@@ -30,10 +30,10 @@ to = B
 req-size = 64
 depth = 2
 
-[group c-to-a]
+[group a-c-bidir]
 from = A
 to = C
-direction = reverse
+direction = bidir
 """
 
 
@@ -42,10 +42,10 @@ def by_addr(lab):
 
 
 def test_three_hosts(make_lab, tmp_path):
-    """A->B stream, C->B request/response and C->A stream (reverse: A
-    opened the connections) run at once; every group moves data, and on
-    every host each worker the report names is pinned, per /proc, to its
-    flow's RX CPU."""
+    """A->B stream, C->B request/response and A<->C both ways on the
+    same connections run at once; every group moves data, and on every
+    host each worker the report names is pinned, per /proc, to its flow's
+    RX CPU."""
     lab = make_lab(n_hosts=3)
     a, b, c = lab.hosts
     path = tmp_path / "three.ini"
@@ -61,23 +61,28 @@ def test_three_hosts(make_lab, tmp_path):
     assert r.rc == 0, r
     doc = r.json
     groups = {g["name"]: g for g in doc["groups"]}
-    assert sorted(groups) == ["a-to-b", "c-rr-b", "c-to-a"], list(groups)
-    ab, rr, ca = groups["a-to-b"], groups["c-rr-b"], groups["c-to-a"]
+    assert sorted(groups) == ["a-c-bidir", "a-to-b", "c-rr-b"], list(groups)
+    ab, rr, ac = groups["a-to-b"], groups["c-rr-b"], groups["a-c-bidir"]
     assert (ab["hosts"]["src"]["address"], ab["hosts"]["dst"]["address"]) \
         == (a.addr, b.addr)
-    assert (ca["hosts"]["src"]["address"], ca["hosts"]["dst"]["address"]) \
-        == (c.addr, a.addr), "reverse: C sends"
-    assert ca["test"]["direction"] == "reverse"
+    assert (ac["hosts"]["src"]["address"], ac["hosts"]["dst"]["address"]) \
+        == (a.addr, c.addr)
+    assert ac["test"]["direction"] == "bidir"
     assert rr["test"]["type"] == "rr"
     assert rr["totals"]["rr"]["transactions"] > 0
-    for g in (ab, ca):
+    for g in (ab, ac):
         assert len(g["flows"]) == (2 if g is ab else 1)
         assert g["totals"]["throughput_gbps"] > 0, g["totals"]
         for f in g["flows"]:
             assert f["dst"]["rx_bytes"] == f["src"]["tx_bytes"] > 0, f
+    # Both ways on one connection, counted apart.
+    assert ac["totals"]["reverse_gbps"] > 0, ac["totals"]
+    for f in ac["flows"]:
+        assert f["src"]["rx_bytes"] == f["dst"]["tx_bytes"] > 0, f
     total = doc["all_groups"]
     assert abs(total["throughput_gbps"] - ab["totals"]["throughput_gbps"]
-               - ca["totals"]["throughput_gbps"]) < 1e-6, total
+               - ac["totals"]["throughput_gbps"]
+               - ac["totals"]["reverse_gbps"]) < 1e-6, total
     assert total["tps"] > 0 and total["mismatches"] == 0, total
     for g in groups.values():
         for end in ("src", "dst"):
@@ -92,7 +97,7 @@ def test_three_hosts(make_lab, tmp_path):
 
     r = lab.kperf("run", str(path))
     assert r.rc == 0, r
-    for name in ("a-to-b", "c-rr-b", "c-to-a", "all groups:"):
+    for name in ("a-to-b", "c-rr-b", "a-c-bidir", "all groups:"):
         assert name in r.stdout, r
 
 

@@ -193,7 +193,7 @@ static const struct set_case {
 	{ KPERF_OBJ_GROUP, "type", "udp", -EINVAL,
 	  "option type: \"udp\" is not stream or rr" },
 	{ KPERF_OBJ_GROUP, "direction", "up", -EINVAL,
-	  "option direction: \"up\" is not forward or reverse" },
+	  "option direction: \"up\" is not forward, reverse or bidir" },
 	{ KPERF_OBJ_GROUP, "name", "", -EINVAL,
 	  "option name: \"\" is not a name (1..63 characters, no quotes, "
 	  "backslashes or tabs)" },

@@ -450,8 +450,8 @@ static void test_json_stream_has_no_rr(void **state)
 						     "rr"));
 	assert_null(cJSON_GetObjectItemCaseSensitive(get(root, "flows.1"),
 						     "rr"));
-	/* throughput_gbps and mismatches, no "rr". */
-	assert_int_equal(cJSON_GetArraySize(get(root, "totals")), 2);
+	/* throughput_gbps, reverse_gbps and mismatches, no "rr". */
+	assert_int_equal(cJSON_GetArraySize(get(root, "totals")), 3);
 	assert_num(root, "totals.throughput_gbps", 18.5);
 	cJSON_Delete(root);
 }
