@@ -10,7 +10,7 @@
 
 const char *kperf_version(void)
 {
-	return KPERF_VERSION;
+	return KPERF_LIB_VERSION;
 }
 
 void kperf_set_verbosity(int level)
