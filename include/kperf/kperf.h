@@ -223,7 +223,8 @@ uint32_t kperf_conns_napi_id(const struct kperf_conns *cs, unsigned int i,
 int kperf_conns_port(const struct kperf_conns *cs, unsigned int i,
 		     enum kperf_end end);
 
-/* Ask both ends for the RX CPUs again (after traffic they may move). */
+/* Ask both ends for the RX CPUs again (after traffic they may move).
+ * 0 or -errno; -EBUSY while a test runs on the set. */
 int kperf_conns_refresh(struct kperf_conns *cs);
 
 /* Close every connection and both sessions.  -EBUSY while a group uses
@@ -277,10 +278,14 @@ int kperf_test_add(struct kperf_test *t, struct kperf_group *g);
 /*
  * Called in the caller's thread for each interval sample while the test
  * runs: group index, seconds since the start, and the Gbit/s of each of
- * the group's flows over the interval.
+ * the group's flows over the interval.  The run is using the test, its
+ * groups, sets and hosts: the callback may read them, and calls that
+ * would change them fail with -EBUSY, but it must not free the test or
+ * the context (kperf_test_free, kperf_free cannot refuse).
  */
 typedef void (*kperf_sample_fn)(void *arg, unsigned int group, double t_s,
 				unsigned int n_flows, const double *gbps);
+/* Set (fn NULL: clear) the callback.  0, or -EBUSY while the test runs. */
 int kperf_test_on_sample(struct kperf_test *t, kperf_sample_fn fn, void *arg);
 
 /* Check the test's and every group's options, without connecting. */
@@ -291,6 +296,11 @@ int kperf_test_check(struct kperf_test *t);
  * group's receiving ends then its sending ends (back to back, so all
  * start within a few control round trips), wait for the results.  0 with
  * *out set, or -errno.  A test can run again (a sweep: set options, run).
+ * A run that fails once the groups are being set up (a setting a host
+ * refuses, a session that dies) closes the sessions of every set it ran
+ * on, the caller's too: calls on such a set then fail with -ENOTCONN,
+ * and kperf_conns_close() it.  A failure before (checks, an empty set,
+ * placement) leaves the caller's sets as they were.
  */
 int kperf_test_run(struct kperf_test *t, struct kperf_result **out);
 

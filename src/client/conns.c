@@ -200,11 +200,29 @@ int conns_open(struct kperf_conns *cs, unsigned int n)
 	return ret;
 }
 
+/*
+ * A test that fails after it started closes the sessions of its sets
+ * (test.c), caller's sets included: nothing can be asked of them after
+ * that, and their buffers are gone.
+ */
+int conns_live(struct kperf_conns *cs)
+{
+	/* dead: a host's session lent to it may have been opened again. */
+	if (cs->dead || cs->end[KPERF_FROM].s->ctl.fd < 0 ||
+	    cs->end[KPERF_TO].s->ctl.fd < 0)
+		return lib_fail(cs->k, -ENOTCONN, "the connection set's "
+				"sessions were closed by a failed test: close "
+				"the set and open a new one");
+	return 0;
+}
+
 int kperf_conns_add(struct kperf_conns *cs, unsigned int n)
 {
 	lib_clear(cs->k);
 	if (cs->busy)
 		return lib_fail(cs->k, -EBUSY, "a test runs on the set");
+	if (conns_live(cs))
+		return -ENOTCONN;
 	return conns_open(cs, n);
 }
 
@@ -245,6 +263,8 @@ static int check_index(struct kperf_conns *cs, unsigned int i)
 	lib_clear(cs->k);
 	if (cs->busy)
 		return lib_fail(cs->k, -EBUSY, "a test runs on the set");
+	if (conns_live(cs))
+		return -ENOTCONN;
 	if (i >= cs->end[0].conns.n)
 		return lib_fail(cs->k, -ENOENT, "no connection %u in a set of "
 				"%u", i, cs->end[0].conns.n);
@@ -290,6 +310,11 @@ int kperf_conns_refresh(struct kperf_conns *cs)
 	int ret = 0;
 
 	lib_clear(cs->k);
+	/* A running test reads the sessions' frames: no request between. */
+	if (cs->busy)
+		return lib_fail(cs->k, -EBUSY, "a test runs on the set");
+	if (conns_live(cs))
+		return -ENOTCONN;
 	ids.v = calloc(n ? n : 1, sizeof(*ids.v));
 	if (!ids.v)
 		return lib_fail(cs->k, -ENOMEM, "out of memory");

@@ -8,6 +8,10 @@
 
 #include "client/lib.h"
 
+/* 0 while both sessions of the set are open, else -ENOTCONN with the
+ * message set (a failed test closed them). */
+int conns_live(struct kperf_conns *cs);
+
 /* Open n more connections with the set's options.  0 or -errno. */
 int conns_open(struct kperf_conns *cs, unsigned int n);
 

@@ -81,6 +81,7 @@ struct kperf_conns {
 	struct kperf_placement placement;	/* of the last place call */
 	unsigned int users;		/* groups using it */
 	int busy;			/* a test runs on it */
+	int dead;			/* a failed test closed its sessions */
 	int mss_set;			/* a test's own set: the group's mss */
 	unsigned int mss;
 };

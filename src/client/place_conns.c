@@ -229,6 +229,8 @@ int kperf_conns_place(struct kperf_conns *cs, unsigned int n)
 	lib_clear(cs->k);
 	if (cs->busy)
 		return lib_fail(cs->k, -EBUSY, "a test runs on the set");
+	if (conns_live(cs))
+		return -ENOTCONN;
 	if (!n || n > KPERF_MAX_CONNS)
 		return lib_fail(cs->k, -EINVAL, "cannot place %u connections: "
 				"1..%u", n, KPERF_MAX_CONNS);

@@ -7,8 +7,10 @@
  * run); set every group up (run_prepare); start every group's receiving
  * end, then every sending end, back to back; serve the frames of all
  * sessions until every sender's result is in; stop every receiver and
- * gather its result; build one report per group.  A failure anywhere
- * closes the sessions of the test, which releases everything they held.
+ * gather its result; build one report per group.  A failure once the
+ * groups are being set up closes the sessions of the test, which releases
+ * everything they held; one before that (checks, placement) leaves the
+ * caller's sets as they were.
  */
 #include <errno.h>
 #include <poll.h>
@@ -40,6 +42,8 @@ int kperf_test_new(struct kperf *k, struct kperf_test **out)
 int kperf_test_set(struct kperf_test *t, const char *key, const char *value)
 {
 	lib_clear(t->k);
+	if (t->running)
+		return lib_fail(t->k, -EBUSY, "the test is running");
 	return optset_set(&t->os, key, value, t->k->err, LIB_ERR_LEN);
 }
 
@@ -48,6 +52,9 @@ int kperf_test_add(struct kperf_test *t, struct kperf_group *g)
 	struct kperf_group **v;
 
 	lib_clear(t->k);
+	/* The run walks t->groups and their count. */
+	if (t->running)
+		return lib_fail(t->k, -EBUSY, "the test is running");
 	if (!g || g->k != t->k)
 		return lib_fail(t->k, -EINVAL, "a group of another context, "
 				"or none");
@@ -65,6 +72,9 @@ int kperf_test_add(struct kperf_test *t, struct kperf_group *g)
 
 int kperf_test_on_sample(struct kperf_test *t, kperf_sample_fn fn, void *arg)
 {
+	lib_clear(t->k);
+	if (t->running)
+		return lib_fail(t->k, -EBUSY, "the test is running");
 	t->sample_fn = fn;
 	t->sample_arg = arg;
 	return 0;
@@ -160,6 +170,10 @@ static int open_set(struct kperf_test *t, unsigned int i,
 	if (g->cs) {
 		unsigned int n = kperf_conns_count(g->cs);
 
+		if (conns_live(g->cs) < 0)
+			return lib_fail(t->k, -ENOTCONN, "group %s: its "
+					"connection set was closed by a "
+					"failed test", kperf_group_name(g));
 		if (!n)
 			return lib_fail(t->k, -EINVAL, "group %s: its "
 					"connection set is empty",
@@ -174,11 +188,7 @@ static int open_set(struct kperf_test *t, unsigned int i,
 					"num-connections %u, but its connection "
 					"set holds %u", kperf_group_name(g),
 					o->n_conns, n);
-		return g->cs->end[0].s->ctl.fd < 0 ?
-			       lib_fail(t->k, -ENOTCONN, "group %s: its "
-					"connection set was closed by a "
-					"failed test", kperf_group_name(g)) :
-			       0;
+		return 0;
 	}
 	ret = kperf_host_connect(g->from);
 	if (!ret)
@@ -320,12 +330,15 @@ static int reports(struct kperf_test *t, struct run *runs,
 	return 0;
 }
 
-/* A failed test leaves its sessions in any state: end them. */
+/* A test that failed once it started leaves its sessions in any state:
+ * end them.  One that failed before (a check, an empty set, another
+ * group's placement) sent nothing on the caller's sets: they stay. */
 static void close_sessions(struct kperf_conns *cs)
 {
 	ctl_close(&cs->end[0].s->ctl);
 	ctl_close(&cs->end[1].s->ctl);
 	cs->end[0].conns.n = cs->end[1].conns.n = 0;
+	cs->dead = 1;
 	cs->end[0].s->n_workers = cs->end[1].s->n_workers = 0;
 }
 
@@ -335,7 +348,7 @@ int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 	char msg[LIB_ERR_LEN];
 	struct run *runs = NULL;
 	struct opts *o;
-	int ret;
+	int ret, started = 0;
 
 	*out = NULL;
 	lib_clear(t->k);
@@ -363,8 +376,10 @@ int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 		runs[i].sample_fn = t->sample_fn;
 		runs[i].sample_arg = t->sample_arg;
 	}
-	if (!ret)
+	if (!ret) {
+		started = 1;
 		ret = run_all(runs, t->n_groups, &o[0]);
+	}
 	if (!ret)
 		ret = reports(t, runs, out);
 	/* Closing what failed may fail too: keep the first message. */
@@ -381,7 +396,7 @@ int kperf_test_run(struct kperf_test *t, struct kperf_result **out)
 		cs->busy = 0;
 		if (cs != t->groups[i]->cs)
 			conns_free(cs);
-		else if (ret < 0)
+		else if (ret < 0 && started)
 			close_sessions(cs);
 	}
 	t->running = 0;
