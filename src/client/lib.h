@@ -13,6 +13,8 @@
  *	test.c     tests: the steps of a run over all groups
  *	run.c      one group's part of a run (workers, start, frames)
  *	results.c  results and their writers
+ *	scenario.c kperf_scenario_load: INI files into these objects
+ *	optset.c   the option table (opt_*.c parse the values)
  */
 #ifndef KPERF_LIB_H
 #define KPERF_LIB_H
@@ -89,8 +91,7 @@ struct kperf_conns {
 struct kperf_group {
 	struct lib_link link;
 	struct kperf *k;
-	char name[64];
-	struct optset os;
+	struct optset os;		/* os.name: the group's name */
 	struct kperf_host *from, *to;	/* the test opens the set, or: */
 	struct kperf_conns *cs;		/* the caller's set */
 	struct kperf_test *test;

@@ -79,30 +79,6 @@ const char *tls_datapath_conflict(const struct opts *o)
 	return NULL;
 }
 
-int tls_opts_check(const struct opts *o, char *err, size_t errlen)
-{
-	const char *why;
-
-	if (!tls_on(o))
-		return 0;
-	if (!tls_version_name(o->tls.version) ||
-	    !tls_cipher_name(o->tls.cipher)) {
-		snprintf(err, errlen, "invalid TLS version or cipher");
-		return -EINVAL;
-	}
-	if (o->tls.nopad && o->tls.version != KPERF_TLS_1_3) {
-		snprintf(err, errlen, "TLS_RX_EXPECT_NO_PAD (--tls-nopad) "
-			 "needs TLS 1.3");
-		return -EINVAL;
-	}
-	why = tls_datapath_conflict(o);
-	if (why) {
-		snprintf(err, errlen, "%s", why);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* n random bytes from the kernel's CSPRNG (blocks until it is seeded). */
 static int rand_fill(void *p, size_t n)
 {

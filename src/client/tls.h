@@ -13,7 +13,6 @@
  * unencrypted control connection: kperf measures the cost of kernel TLS,
  * it keeps nothing secret.
  *
- *	tls_opts_check(o, err, errlen);		before anything is opened
  *	... flows_open, settings_apply ...
  *	tls_apply(r);  ... run the test ...  tls_finish(r);  tls_report(r);
  *
@@ -39,9 +38,6 @@ const char *tls_cipher_name(enum kperf_tls_cipher c);
  * defeat the record layer, and tls_sw refuses MSG_ZEROCOPY.
  */
 const char *tls_datapath_conflict(const struct opts *o);
-
-/* The TLS options are valid and fit the rest.  0 or -EINVAL with err. */
-int tls_opts_check(const struct opts *o, char *err, size_t errlen);
 
 /* TLS_STAT, then CONN_TLS on both sessions. */
 int tls_apply(struct run *r);
