@@ -24,13 +24,9 @@ static int place_side(struct run *r, struct side *s, const struct kperf_pin *pin
 	unsigned int i;
 	int ret;
 
-	s->worker_cpu = calloc(r->n, sizeof(*s->worker_cpu));
-	s->worker_of = calloc(r->n, sizeof(*s->worker_of));
-	s->workers = calloc(r->n, sizeof(*s->workers));
-	if (!rx || !s->worker_cpu || !s->worker_of || !s->workers) {
-		free(rx);
+	/* s->worker_cpu is run_init's, one per flow. */
+	if (!rx)
 		return -ENOMEM;
-	}
 	for (i = 0; i < r->n; i++)
 		rx[i] = s->conns->v[i].rx_cpu;
 	ret = place_worker_cpu(&pp, rx, r->n, s->ctl->hello.online,

@@ -3,7 +3,7 @@
  * proto - encoder and decoder of the kperf control protocol: frame
  * header, the writer, ERROR, HELLO, LISTEN, CONNECT, conn lists, ids,
  * WORKER_SPAWN, empty frames, the data connection hello and type names.
- * TEST_START, TEST_RESULT, SAMPLE and HIST are in proto_test.c, CONN_SETOPT
+ * TEST_START, TEST_RESULT, SAMPLE and HIST are in proto_measure.c, CONN_SETOPT
  * in proto_opt.c; the byte order and the layout cursor they share are in
  * proto_wire.h.
  */

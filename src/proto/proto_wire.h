@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proto_wire - private to the codec (proto.c, proto_test.c, proto_opt.c):
+ * proto_wire - private to the codec (proto.c, proto_measure.c, proto_opt.c):
  * byte order, the layout cursor and the size checks every message shares.
  *
  * Each layout is written once, as an x_*() function over a cursor that

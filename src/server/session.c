@@ -15,7 +15,7 @@
 #include "server/ktls.h"
 #include "server/session.h"
 #include "server/tcpopt.h"
-#include "server/test_run.h"
+#include "server/measure.h"
 
 #define SESS_POLL_MAX	(3 + CONN_PENDING_MAX)
 
@@ -352,7 +352,7 @@ static int h_test_start(struct session *s, const struct proto_hdr *h,
 		return sess_error(s, h->id, EBADMSG, "malformed TEST_START");
 	/* Acknowledge first: the test may end before the next poll. */
 	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
-	ret = test_start(s, h->id, &m, err, sizeof(err));
+	ret = measure_start(s, h->id, &m, err, sizeof(err));
 	if (ret < 0)
 		return sess_error(s, h->id, -ret, "%s", err);
 	proto_enc_empty(&w, h->type, h->id, 1);
@@ -370,7 +370,7 @@ static int h_test_stop(struct session *s, const struct proto_hdr *h,
 	proto_wr_init(&w, s->txbuf, PROTO_HDR_LEN + PROTO_MAX_BODY);
 	proto_enc_empty(&w, h->type, h->id, 1);
 	ret = sess_send(s, &w);
-	test_stop(s);
+	measure_stop(s);
 	return ret;
 }
 
@@ -452,7 +452,7 @@ static int sess_serve_frame(struct session *s)
 
 static int poll_timeout(struct session *s, uint64_t now)
 {
-	uint64_t next = test_next_deadline(s);
+	uint64_t next = measure_next_deadline(s);
 	uint64_t p = conn_expire_pending(&s->conns, now);
 
 	if (p < next)
@@ -512,7 +512,7 @@ static void sess_loop(struct session *s)
 		for (; i < n; i++)
 			if (pfd[i].revents)
 				conn_on_pending(&s->conns, pend[i - n + np]);
-		test_on_timer(s, clock_now_ns());
+		measure_on_timer(s, clock_now_ns());
 	}
 }
 
@@ -541,7 +541,7 @@ int sess_run(int ctl_fd)
 
 	sess_loop(s);
 
-	test_abort(s);
+	measure_abort(s);
 	for (i = 0; i < s->n_workers; i++) {
 		wrk_destroy(s->workers[i]);
 		free(s->workers[i]);

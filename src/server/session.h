@@ -21,7 +21,7 @@
 #define SESS_MAX_WORKERS	1024
 #define SESS_IO_TIMEOUT_MS	10000	/* control frame read/write */
 
-struct test;
+struct measure;
 
 struct session {
 	int ctl_fd;
@@ -31,7 +31,7 @@ struct session {
 	struct conn_table conns;
 	struct worker *workers[SESS_MAX_WORKERS];
 	unsigned int n_workers;
-	struct test *test;	/* the running test, or NULL */
+	struct measure *test;	/* the running test, or NULL */
 	uint8_t *rxbuf;		/* one frame body, PROTO_MAX_BODY */
 	uint8_t *txbuf;		/* frames to send, PROTO_HDR_LEN + MAX_BODY */
 	int quit;

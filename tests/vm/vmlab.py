@@ -465,11 +465,20 @@ def _shared_libs(binary):
     return libs
 
 
+# Where the guest's loader looks by default: a library of the build tree
+# (libkperf.so.0, found through the binary's $ORIGIN RUNPATH on the host)
+# goes here, since the guest has no build tree.
+GUEST_LIBDIR = "/lib/x86_64-linux-gnu"
+
+
 def _add_binary(cpio, path_in_guest, host_path):
     cpio.file(path_in_guest, Path(host_path).read_bytes(), 0o755)
     for lib in _shared_libs(host_path):
-        if not cpio.has(lib):
-            cpio.file(lib, Path(lib).read_bytes(), 0o755)
+        dest = lib
+        if not lib.startswith(("/lib", "/usr/lib")):
+            dest = "%s/%s" % (GUEST_LIBDIR, Path(lib).name)
+        if not cpio.has(dest):
+            cpio.file(dest, Path(lib).read_bytes(), 0o755)
 
 
 TLS_STAT = """#!/bin/sh

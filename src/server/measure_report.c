@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_report - what a session sends about its test (see test_priv.h). */
+/* measure_report - what a session sends about its test (see measure_priv.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +8,10 @@
 #include "common/hist.h"
 #include "server/session.h"
 #include "server/tcpstat.h"
-#include "server/test_priv.h"
+#include "server/measure_priv.h"
 
 /* The CPU a worker ran on most: pinned, sampled, or last seen. */
-static int worker_cpu_ran(const struct test *t, const struct test_worker *tw)
+static int worker_cpu_ran(const struct measure *t, const struct measure_worker *tw)
 {
 	unsigned int c, best = 0;
 	int cpu = tw->ts1.cpu_last;
@@ -26,7 +26,7 @@ static int worker_cpu_ran(const struct test *t, const struct test_worker *tw)
 	return cpu;
 }
 
-void test_send_sample(struct session *s, struct test *t, uint64_t now)
+void measure_send_sample(struct session *s, struct measure *t, uint64_t now)
 {
 	struct proto_sample m = { .t_ns = now - t->t0_ns, .n = t->req.n };
 	struct proto_sample_flow *v;
@@ -50,7 +50,7 @@ void test_send_sample(struct session *s, struct test *t, uint64_t now)
 	free(v);
 }
 
-static void fill_flow_res(struct session *s, struct test_flow *tf,
+static void fill_flow_res(struct session *s, struct measure_flow *tf,
 			  struct proto_flow_res *r)
 {
 	struct proto_conn_info ci;
@@ -78,7 +78,7 @@ static void fill_flow_res(struct session *s, struct test_flow *tf,
 	};
 }
 
-static int fill_cpus(struct test *t, struct proto_result *r)
+static int fill_cpus(struct measure *t, struct proto_result *r)
 {
 	struct cpustat d;
 	unsigned int i, n = 0;
@@ -108,7 +108,7 @@ static int fill_cpus(struct test *t, struct proto_result *r)
 }
 
 /* The precise total, split as the kernel's tick counts split it. */
-static void worker_times(const struct test_worker *tw,
+static void worker_times(const struct measure_worker *tw,
 			 struct proto_worker_res *wr)
 {
 	uint64_t total = tw->cpu_ns1 - tw->cpu_ns0;
@@ -125,7 +125,7 @@ static void worker_times(const struct test_worker *tw,
 	wr->stime_ns = total - wr->utime_ns;
 }
 
-static int build_result(struct session *s, struct test *t,
+static int build_result(struct session *s, struct measure *t,
 			struct proto_result *r)
 {
 	unsigned int i;
@@ -140,7 +140,7 @@ static int build_result(struct session *s, struct test *t,
 		fill_flow_res(s, &t->flows[i], &r->flows[i]);
 	r->n_workers = t->n_tws;
 	for (i = 0; i < t->n_tws; i++) {
-		struct test_worker *tw = &t->tws[i];
+		struct measure_worker *tw = &t->tws[i];
 		struct proto_worker_res *wr = &r->workers[i];
 
 		wr->worker_id = tw->w->id;
@@ -153,7 +153,7 @@ static int build_result(struct session *s, struct test *t,
 }
 
 /* One HIST frame per timed flow, ahead of the result. */
-static int send_hists(struct session *s, struct test *t)
+static int send_hists(struct session *s, struct measure *t)
 {
 	struct hist_pair *pairs;
 	struct hist_summary sum;
@@ -205,7 +205,7 @@ static int send_hists(struct session *s, struct test *t)
  * client, once it has heard this from both ends of a bidirectional test,
  * stops them.  The frame is empty, like TEST_STOP.
  */
-void test_send_tx_done(struct session *s, struct test *t)
+void measure_send_tx_done(struct session *s, struct measure *t)
 {
 	struct proto_wr w;
 
@@ -214,7 +214,7 @@ void test_send_tx_done(struct session *s, struct test *t)
 	sess_send(s, &w);
 }
 
-void test_send_report(struct session *s, struct test *t)
+void measure_send_report(struct session *s, struct measure *t)
 {
 	struct proto_result r = { 0 };
 	struct proto_wr w;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * proto_test - encoder and decoder of the test messages of the kperf
+ * proto_measure - encoder and decoder of the test messages of the kperf
  * control protocol: TEST_START, TEST_RESULT and SAMPLE, and the frees of
  * what their decoders allocate.  Same conventions as proto.c; the byte
  * order and the layout cursor are in proto_wire.h.

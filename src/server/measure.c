@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_run - the life of one test inside a session. */
+/* measure - the life of one test inside a session. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +16,8 @@
 #include "common/taskstat.h"
 #include "server/session.h"
 #include "server/tcpstat.h"
-#include "server/test_priv.h"
-#include "server/test_run.h"
+#include "server/measure_priv.h"
+#include "server/measure.h"
 #include "server/uring.h"
 #include "server/xfer.h"
 
@@ -28,9 +28,9 @@
 /* Buffers a client may have one session touch: a test asking more fails. */
 #define TEST_BUF_MAX		(1ull << 30)
 
-static void test_free(struct session *s)
+static void measure_free(struct session *s)
 {
-	struct test *t = s->test;
+	struct measure *t = s->test;
 	unsigned int i;
 
 	if (!t)
@@ -73,7 +73,7 @@ static void test_free(struct session *s)
 	s->test = NULL;
 }
 
-static struct test_worker *test_worker_of(struct test *t, struct worker *w)
+static struct measure_worker *measure_worker_of(struct measure *t, struct worker *w)
 {
 	unsigned int i;
 
@@ -86,7 +86,7 @@ static struct test_worker *test_worker_of(struct test *t, struct worker *w)
 }
 
 /* Check every id of the request against the session's own tables. */
-static int test_bind(struct session *s, struct test *t, char *err,
+static int measure_bind(struct session *s, struct measure *t, char *err,
 		     size_t errlen)
 {
 	unsigned int i;
@@ -94,7 +94,7 @@ static int test_bind(struct session *s, struct test *t, char *err,
 	for (i = 0; i < t->req.n; i++) {
 		const struct proto_test_flow *rf = &t->req.flows[i];
 		struct conn *c = conn_get(&s->conns, rf->conn_id);
-		struct test_flow *tf = &t->flows[i];
+		struct measure_flow *tf = &t->flows[i];
 
 		if (!c) {
 			snprintf(err, errlen, "flow %u: connection id %u "
@@ -118,7 +118,7 @@ static int test_bind(struct session *s, struct test *t, char *err,
 		tf->f.conn_id = rf->conn_id;
 		tf->f.role = rf->role;
 		tf->w = s->workers[rf->worker_id];
-		test_worker_of(t, tf->w)->n_flows++;
+		measure_worker_of(t, tf->w)->n_flows++;
 		t->n_send += rf->role != PROTO_ROLE_PASSIVE;
 		t->n_recv += rf->role != PROTO_ROLE_ACTIVE;
 		t->n_both += rf->role == PROTO_ROLE_BOTH;
@@ -149,7 +149,7 @@ static const struct flow_ops *flow_ops_of(uint16_t type, uint8_t role)
 }
 
 /* Latency histogram and send-time ring, or the due-time ring. */
-static int arm_rr_flow(struct test *t, struct flow *f)
+static int arm_rr_flow(struct measure *t, struct flow *f)
 {
 	const struct wrk_params *p = &t->params;
 	int active = f->role == PROTO_ROLE_ACTIVE;
@@ -170,7 +170,7 @@ static int arm_rr_flow(struct test *t, struct flow *f)
 }
 
 /* One buffer per worker; RR reads what is there, so at least 64 KiB. */
-static size_t buf_len(const struct test *t)
+static size_t buf_len(const struct measure *t)
 {
 	return max_sz(max_sz(t->params.read_size, t->params.write_size),
 		      max_sz(max_sz(t->params.req_size, t->params.resp_size),
@@ -178,7 +178,7 @@ static size_t buf_len(const struct test *t)
 }
 
 /* Bytes of buffers the test needs: workers', io_uring's, the payload. */
-static uint64_t test_mem(const struct test *t)
+static uint64_t measure_mem(const struct measure *t)
 {
 	uint64_t per_worker = buf_len(t);
 
@@ -189,7 +189,7 @@ static uint64_t test_mem(const struct test *t)
 	return per_worker * t->n_tws + PAT_PERIOD + buf_len(t);
 }
 
-static int test_arm_workers(struct test *t, char *err, size_t errlen)
+static int measure_arm_workers(struct measure *t, char *err, size_t errlen)
 {
 	size_t len = buf_len(t);
 	const char *what = NULL;
@@ -287,7 +287,7 @@ static uint64_t thread_cpu_ns(const struct worker *w)
 }
 
 /* Counters, CPU time and TCP_INFO from now on count. */
-static void test_begin_window(struct test *t, uint64_t now)
+static void measure_begin_window(struct measure *t, uint64_t now)
 {
 	unsigned int i;
 
@@ -308,10 +308,10 @@ static void test_begin_window(struct test *t, uint64_t now)
 	t->state = TS_RUNNING;
 }
 
-int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
+int measure_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	       char *err, size_t errlen)
 {
-	struct test *t;
+	struct measure *t;
 	unsigned int i;
 	uint64_t now;
 	int ret;
@@ -352,10 +352,10 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	ret = -ENOMEM;
 	if (!t->flows || !t->tws || !t->ws)
 		goto fail;
-	ret = test_bind(s, t, err, errlen);
+	ret = measure_bind(s, t, err, errlen);
 	if (ret < 0)
 		goto fail;
-	if (test_mem(t) > TEST_BUF_MAX) {
+	if (measure_mem(t) > TEST_BUF_MAX) {
 		snprintf(err, errlen, "%u workers with %zu-byte buffers exceed "
 			 "this session's limit of %llu MiB", t->n_tws,
 			 buf_len(t), TEST_BUF_MAX >> 20);
@@ -368,7 +368,7 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 			goto fail;
 	}
 	err[0] = '\0';
-	ret = test_arm_workers(t, err, errlen);
+	ret = measure_arm_workers(t, err, errlen);
 	if (ret < 0 && err[0])
 		goto fail;
 	if (ret < 0)
@@ -378,7 +378,7 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 		if (t->tws[i].cpu_hits)
 			t->next_cpu_sample_ns = 0;
 	now = clock_now_ns();
-	test_begin_window(t, now);
+	measure_begin_window(t, now);
 	if (t->req.warmup_ms) {
 		t->state = TS_WARMUP;
 		t->warmup_end_ns = now + t->req.warmup_ms * NSEC_PER_MSEC;
@@ -388,7 +388,7 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 	ret = sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
 	if (ret < 0) {
 		snprintf(err, errlen, "workers did not start the test");
-		test_abort(s);
+		measure_abort(s);
 		return ret;
 	}
 	return 0;
@@ -396,11 +396,11 @@ int test_start(struct session *s, uint32_t id, struct proto_test_req *req,
 fail_msg:
 	snprintf(err, errlen, "cannot prepare the test: %s", strerror(-ret));
 fail:
-	test_free(s);
+	measure_free(s);
 	return ret;
 }
 
-static void test_end_window(struct test *t, uint64_t now)
+static void measure_end_window(struct measure *t, uint64_t now)
 {
 	unsigned int i;
 
@@ -415,13 +415,13 @@ static void test_end_window(struct test *t, uint64_t now)
 	t->window_ns = now - t->t0_ns;
 }
 
-static void sample_worker_cpus(struct test *t)
+static void sample_worker_cpus(struct measure *t)
 {
 	struct taskstat ts;
 	unsigned int i;
 
 	for (i = 0; i < t->n_tws; i++) {
-		struct test_worker *tw = &t->tws[i];
+		struct measure_worker *tw = &t->tws[i];
 
 		if (tw->cpu_hits && !taskstat_read(tw->w->tid, &ts) &&
 		    ts.cpu_last >= 0 && (unsigned int)ts.cpu_last < t->ncpus)
@@ -433,7 +433,7 @@ static void sample_worker_cpus(struct test *t)
  * Stream: every byte handed to the kernel (an io_uring send completes
  * later) and acknowledged; RR: every request answered.
  */
-static int drained(const struct test *t)
+static int drained(const struct measure *t)
 {
 	unsigned int i;
 
@@ -449,26 +449,26 @@ static int drained(const struct test *t)
 	return 1;
 }
 
-static void test_finish(struct session *s)
+static void measure_finish(struct session *s)
 {
-	struct test *t = s->test;
+	struct measure *t = s->test;
 	unsigned int i;
 
-	test_end_window(t, clock_now_ns());
+	measure_end_window(t, clock_now_ns());
 	for (i = 0; i < t->n_tws; i++)
 		wrk_post(t->ws[i], WCMD_STOP);
 	if (sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS) < 0) {
 		sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
 		s->quit = 1;
 	} else {
-		test_send_report(s, t);
+		measure_send_report(s, t);
 	}
-	test_free(s);
+	measure_free(s);
 }
 
-void test_on_timer(struct session *s, uint64_t now)
+void measure_on_timer(struct session *s, uint64_t now)
 {
-	struct test *t = s->test;
+	struct measure *t = s->test;
 	unsigned int i;
 
 	if (!t)
@@ -481,7 +481,7 @@ void test_on_timer(struct session *s, uint64_t now)
 			s->quit = 1;
 			return;
 		}
-		test_begin_window(t, clock_now_ns());
+		measure_begin_window(t, clock_now_ns());
 	}
 	if (t->state == TS_RUNNING && now >= t->next_cpu_sample_ns) {
 		sample_worker_cpus(t);
@@ -489,18 +489,18 @@ void test_on_timer(struct session *s, uint64_t now)
 	}
 	if (t->state == TS_RUNNING && now >= t->next_sample_ns &&
 	    now < t->window_end_ns) {
-		test_send_sample(s, t, now);
+		measure_send_sample(s, t, now);
 		t->next_sample_ns += t->req.interval_ms * NSEC_PER_MSEC;
 	}
 	if (t->state == TS_RUNNING && now >= t->window_end_ns) {
 		/* The last interval ends with the window: report it too. */
 		if (t->next_sample_ns <= t->window_end_ns)
-			test_send_sample(s, t, now);
+			measure_send_sample(s, t, now);
 		if (t->n_send) {
 			for (i = 0; i < t->n_tws; i++)
 				wrk_post(t->ws[i], WCMD_STOP_TX);
 		}
-		test_end_window(t, now);
+		measure_end_window(t, now);
 		if (t->n_send && sess_wait_acks(s, t->ws, t->n_tws,
 						ACK_TIMEOUT_MS) < 0) {
 			sess_error(s, t->id, ETIMEDOUT, "workers did not stop");
@@ -522,29 +522,29 @@ void test_on_timer(struct session *s, uint64_t now)
 		 * client stops both ends once both have said so.
 		 */
 		if (t->n_both)
-			test_send_tx_done(s, t);
+			measure_send_tx_done(s, t);
 	}
 	if (t->state == TS_WAIT_STOP && (!t->n_recv || t->stop_requested))
-		test_finish(s);
+		measure_finish(s);
 }
 
-void test_stop(struct session *s)
+void measure_stop(struct session *s)
 {
-	struct test *t = s->test;
+	struct measure *t = s->test;
 
 	if (!t)
 		return;
 	t->stop_requested = 1;
 	if (t->state == TS_WARMUP)
-		test_begin_window(t, clock_now_ns());
+		measure_begin_window(t, clock_now_ns());
 	if (t->state == TS_RUNNING)
 		t->window_end_ns = clock_now_ns();
-	test_on_timer(s, clock_now_ns());
+	measure_on_timer(s, clock_now_ns());
 }
 
-uint64_t test_next_deadline(const struct session *s)
+uint64_t measure_next_deadline(const struct session *s)
 {
-	const struct test *t = s->test;
+	const struct measure *t = s->test;
 
 	if (!t)
 		return UINT64_MAX;
@@ -567,9 +567,9 @@ uint64_t test_next_deadline(const struct session *s)
 	}
 }
 
-void test_abort(struct session *s)
+void measure_abort(struct session *s)
 {
-	struct test *t = s->test;
+	struct measure *t = s->test;
 	unsigned int i;
 
 	if (!t)
@@ -577,5 +577,5 @@ void test_abort(struct session *s)
 	for (i = 0; i < t->n_tws; i++)
 		wrk_post(t->ws[i], WCMD_STOP);
 	sess_wait_acks(s, t->ws, t->n_tws, ACK_TIMEOUT_MS);
-	test_free(s);
+	measure_free(s);
 }
