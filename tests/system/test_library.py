@@ -150,6 +150,12 @@ def build_example(installed, name, tmp_path):
                            env=env, capture_output=True, text=True,
                            check=True).stdout.split()
     out = tmp_path / name
+    # A sanitized libkperf needs its runtime first: build the program so.
+    ldd = subprocess.run(["ldd", str(lablib.build_dir() / "src" / "client"
+                                     / "libkperf.so.0")],
+                         capture_output=True, text=True).stdout
+    if "libasan" in ldd:
+        flags = ["-fsanitize=address,undefined", *flags]
     subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-o", str(out),
                     str(lablib.REPO / "examples" / (name + ".c")), *flags],
                    check=True, capture_output=True, timeout=60)
