@@ -288,6 +288,11 @@ typedef void (*kperf_sample_fn)(void *arg, unsigned int group, double t_s,
 /* Set (fn NULL: clear) the callback.  0, or -EBUSY while the test runs. */
 int kperf_test_on_sample(struct kperf_test *t, kperf_sample_fn fn, void *arg);
 
+/* The test's groups, in the order they were added; NULL out of range. */
+unsigned int kperf_test_n_groups(const struct kperf_test *t);
+struct kperf_group *kperf_test_group(const struct kperf_test *t,
+				     unsigned int i);
+
 /* Check the test's and every group's options, without connecting. */
 int kperf_test_check(struct kperf_test *t);
 

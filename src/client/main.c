@@ -16,10 +16,15 @@
 
 #define EXIT_USAGE	2
 
+/* Several groups (a scenario): each line says whose it is. */
 static void on_sample(void *arg, unsigned int group, double t_s,
 		      unsigned int n_flows, const double *gbps)
 {
-	kperf_sample_write(arg, t_s, n_flows, gbps);
+	struct kperf_test *t = arg;
+
+	if (kperf_test_n_groups(t) > 1)
+		printf("%-12s ", kperf_group_name(kperf_test_group(t, group)));
+	kperf_sample_write(stdout, t_s, n_flows, gbps);
 }
 
 static int run(struct kperf *k, struct cli *c)
@@ -31,7 +36,7 @@ static int run(struct kperf *k, struct cli *c)
 
 	/* With --json the samples go into the document instead. */
 	if ((c->interval || c->scenario) && !c->json && !c->quiet)
-		kperf_test_on_sample(c->test, on_sample, stdout);
+		kperf_test_on_sample(c->test, on_sample, c->test);
 	ret = kperf_test_run(c->test, &res);
 	if (ret < 0) {
 		fprintf(stderr, "kperf: %s\n", kperf_errmsg(k));

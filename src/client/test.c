@@ -70,6 +70,17 @@ int kperf_test_add(struct kperf_test *t, struct kperf_group *g)
 	return 0;
 }
 
+unsigned int kperf_test_n_groups(const struct kperf_test *t)
+{
+	return t ? t->n_groups : 0;
+}
+
+struct kperf_group *kperf_test_group(const struct kperf_test *t,
+				     unsigned int i)
+{
+	return t && i < t->n_groups ? t->groups[i] : NULL;
+}
+
 int kperf_test_on_sample(struct kperf_test *t, kperf_sample_fn fn, void *arg)
 {
 	lib_clear(t->k);

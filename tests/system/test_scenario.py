@@ -11,6 +11,7 @@ lablib.require_lab()
 THREE = """
 [global]
 time = 2
+interval = 1
 
 [host A]
 address = {a}
@@ -99,6 +100,10 @@ def test_three_hosts(make_lab, tmp_path):
     assert r.rc == 0, r
     for name in ("a-to-b", "c-rr-b", "a-c-bidir", "all groups:"):
         assert name in r.stdout, r
+    # Interval lines of several groups say whose they are.
+    samples = [ln for ln in r.stdout.splitlines() if "s]" in ln]
+    assert {ln.split()[0] for ln in samples} == \
+        {"a-to-b", "c-rr-b", "a-c-bidir"}, samples
 
 
 def test_bad_scenario(lab, tmp_path):
