@@ -322,6 +322,14 @@ const char *kperf_result_group_name(const struct kperf_result *res,
 /* Sum over the groups: stream Gbit/s, RR transactions per second. */
 double kperf_result_total_gbps(const struct kperf_result *res);
 double kperf_result_total_tps(const struct kperf_result *res);
+/*
+ * Each host the test ran on, once (by address as given), over all its
+ * groups: facts and CPU table from the first group that used it, its
+ * workers and their CPU time from every group.  NULL out of range.
+ */
+unsigned int kperf_result_n_hosts(const struct kperf_result *res);
+const struct kperf_host_report *kperf_result_host(
+	const struct kperf_result *res, unsigned int i);
 /* Bytes that failed payload validation, all groups, flows and ends. */
 uint64_t kperf_result_mismatches(const struct kperf_result *res);
 

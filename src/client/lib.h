@@ -114,6 +114,8 @@ struct kperf_result {
 	unsigned int n;
 	struct kperf_report **reps;
 	char (*names)[64];
+	struct kperf_host_report *hosts;	/* results.c: by address */
+	unsigned int n_hosts;
 };
 
 void lib_add(struct kperf *k, enum lib_kind kind, struct lib_link *l);

@@ -66,6 +66,9 @@ int report_json(FILE *f, const struct kperf_report *r, int with_hist);
 /* The document report_json() prints, for results.c to compose. */
 cJSON *report_json_build(const struct kperf_report *r, int with_hist);
 
+/* One host as in "hosts", with its "cpu" array inside.  NULL: ENOMEM. */
+cJSON *report_json_host(const struct kperf_host_report *h);
+
 /*
  * "[ 1.00s]  9.41 Gbit/s  (flow 0: 9.41)" for one interval sample, then
  * fflush(f) so a pipe sees it at once.  Return 0 or -EIO.

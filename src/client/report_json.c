@@ -134,11 +134,8 @@ static int add_tls(cJSON *test, const struct kperf_tls *t)
 	return 0;
 }
 
-static int add_host(cJSON *hosts, const char *name,
-		    const struct kperf_host_report *h)
+static int fill_host(cJSON *o, const struct kperf_host_report *h)
 {
-	cJSON *o = cJSON_AddObjectToObject(hosts, name);
-
 	if (!o || ADD_STR(o, "address", h->address) ||
 	    ADD_STR(o, "hostname", h->hostname) ||
 	    add_num(o, "ncpus", h->ncpus) ||
@@ -150,6 +147,26 @@ static int add_host(cJSON *hosts, const char *name,
 	    add_workers(o, h) || add_tls_stat(o, h))
 		return -ENOMEM;
 	return 0;
+}
+
+static int add_host(cJSON *hosts, const char *name,
+		    const struct kperf_host_report *h)
+{
+	return fill_host(cJSON_AddObjectToObject(hosts, name), h);
+}
+
+static int add_cpus(cJSON *cpu, const char *name,
+		    const struct kperf_host_report *h);
+
+cJSON *report_json_host(const struct kperf_host_report *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (fill_host(o, h) || add_cpus(o, "cpu", h)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int add_tcp(cJSON *end, const struct kperf_tcp *t)
@@ -346,7 +363,8 @@ static int add_flows(cJSON *root, const struct kperf_report *r)
 	return 0;
 }
 
-static int add_cpus(cJSON *cpu, const char *name, const struct kperf_host_report *h)
+static int add_cpus(cJSON *cpu, const char *name,
+		    const struct kperf_host_report *h)
 {
 	cJSON *a = cJSON_AddArrayToObject(cpu, name);
 	const struct kperf_cpu *c;

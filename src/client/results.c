@@ -47,10 +47,93 @@ void kperf_result_free(struct kperf_result *res)
 		return;
 	for (i = 0; i < res->n; i++)
 		kperf_report_free(res->reps[i]);
+	for (i = 0; i < res->n_hosts; i++) {
+		free(res->hosts[i].cpu);
+		free(res->hosts[i].workers);
+	}
+	free(res->hosts);
 	free(res->reps);
 	free(res->names);
 	lib_del(&res->link);
 	free(res);
+}
+
+/* Append what h adds to the host entry for its address. */
+static int host_merge(struct kperf_host_report *all,
+		      const struct kperf_host_report *h)
+{
+	unsigned int i, j;
+	void *p;
+
+	if (!all->address[0]) {
+		*all = *h;
+		all->cpu = NULL;
+		all->workers = NULL;
+		all->n_cpu = all->n_workers = 0;
+		all->worker_cpu_s = 0;
+		/* Costs per byte or transaction mix groups: not summed. */
+		all->cpu_s_per_gb = all->cpu_us_per_transaction = 0;
+		all->n_tls_stat = 0;
+		all->tls_stat = NULL;
+	}
+	p = realloc(all->cpu, (all->n_cpu + h->n_cpu + 1) * sizeof(*h->cpu));
+	if (!p)
+		return -ENOMEM;
+	all->cpu = p;
+	for (i = 0; i < h->n_cpu; i++) {
+		for (j = 0; j < all->n_cpu; j++)
+			if (all->cpu[j].cpu == h->cpu[i].cpu)
+				break;
+		if (j == all->n_cpu)
+			all->cpu[all->n_cpu++] = h->cpu[i];
+	}
+	p = realloc(all->workers, (all->n_workers + h->n_workers + 1) *
+				  sizeof(*h->workers));
+	if (!p)
+		return -ENOMEM;
+	all->workers = p;
+	memcpy(all->workers + all->n_workers, h->workers,
+	       h->n_workers * sizeof(*h->workers));
+	all->n_workers += h->n_workers;
+	all->worker_cpu_s += h->worker_cpu_s;
+	return 0;
+}
+
+int result_hosts(struct kperf_result *res)
+{
+	unsigned int g, e, i;
+	int ret;
+
+	res->hosts = calloc(2 * res->n + 1, sizeof(*res->hosts));
+	if (!res->hosts)
+		return -ENOMEM;
+	for (g = 0; g < res->n; g++) {
+		for (e = 0; e < 2; e++) {
+			const struct kperf_host_report *h = e ?
+				&res->reps[g]->dst : &res->reps[g]->src;
+
+			for (i = 0; i < res->n_hosts; i++)
+				if (!strcmp(res->hosts[i].address, h->address))
+					break;
+			if (i == res->n_hosts)
+				res->n_hosts++;
+			ret = host_merge(&res->hosts[i], h);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+unsigned int kperf_result_n_hosts(const struct kperf_result *res)
+{
+	return res ? res->n_hosts : 0;
+}
+
+const struct kperf_host_report *kperf_result_host(
+	const struct kperf_result *res, unsigned int i)
+{
+	return res && i < res->n_hosts ? &res->hosts[i] : NULL;
 }
 
 unsigned int kperf_result_n_groups(const struct kperf_result *res)
@@ -145,6 +228,11 @@ int kperf_result_write_text(const struct kperf_result *res, FILE *f,
 		if (!ret && (flags & KPERF_OUT_HIST))
 			ret = report_hist_text(f, r);
 	}
+	for (i = 0; !ret && !quiet && res->n > 1 && i < res->n_hosts; i++)
+		fprintf(f, "%shost %s (%s): %u kperf workers, %.2f CPU s\n",
+			i ? "" : "\n", res->hosts[i].address,
+			res->hosts[i].hostname, res->hosts[i].n_workers,
+			res->hosts[i].worker_cpu_s);
 	if (!ret && res->n > 1)
 		fprintf(f, "%sall groups: %.2f Gbit/s stream, %.0f tps "
 			"request/response\n", quiet ? "" : "\n",
@@ -181,6 +269,16 @@ static cJSON *build(const struct kperf_result *res, unsigned int flags)
 		if (!cJSON_AddStringToObject(g, "name", res->names[i]))
 			goto err;
 	}
+	t = cJSON_AddArrayToObject(root, "all_hosts");
+	for (i = 0; t && i < res->n_hosts; i++) {
+		g = report_json_host(&res->hosts[i]);
+		if (!g || !cJSON_AddItemToArray(t, g)) {
+			cJSON_Delete(g);
+			goto err;
+		}
+	}
+	if (!t)
+		goto err;
 	t = cJSON_AddObjectToObject(root, "all_groups");
 	if (!t ||
 	    !cJSON_AddNumberToObject(t, "throughput_gbps",

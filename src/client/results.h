@@ -8,4 +8,7 @@
 /* An empty result for n groups.  0 or -ENOMEM. */
 int result_new(struct kperf *k, unsigned int n, struct kperf_result **out);
 
+/* Once every group's report is in: the hosts, each once.  0 or -ENOMEM. */
+int result_hosts(struct kperf_result *res);
+
 #endif

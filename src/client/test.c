@@ -333,7 +333,11 @@ static int reports(struct kperf_test *t, struct run *runs,
 			snprintf(res->names[i], sizeof(res->names[i]),
 				 "group%u", i);
 	}
+	if (!ret)
+		ret = result_hosts(res);
 	if (ret < 0) {
+		if (ret == -ENOMEM)
+			lib_fail(t->k, ret, "out of memory");
 		kperf_result_free(res);
 		return ret;
 	}

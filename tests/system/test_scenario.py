@@ -80,6 +80,17 @@ def test_three_hosts(make_lab, tmp_path):
     assert ac["totals"]["reverse_gbps"] > 0, ac["totals"]
     for f in ac["flows"]:
         assert f["src"]["rx_bytes"] == f["dst"]["tx_bytes"] > 0, f
+    # Per host over its groups: B serves a-to-b and c-rr-b.
+    hosts = {h["address"]: h for h in doc["all_hosts"]}
+    assert sorted(hosts) == sorted([a.addr, b.addr, c.addr]), list(hosts)
+    tids = {w["tid"] for w in hosts[b.addr]["workers"]}
+    assert tids == {f["dst"]["worker_tid"] for g in (ab, rr)
+                    for f in g["flows"]}, (tids, hosts[b.addr])
+    assert abs(hosts[b.addr]["worker_cpu_s"] -
+               ab["hosts"]["dst"]["worker_cpu_s"] -
+               rr["hosts"]["dst"]["worker_cpu_s"]) < 1e-6
+    assert {x["cpu"] for x in hosts[b.addr]["cpu"]} >= \
+        {f["dst"]["rx_cpu"] for g in (ab, rr) for f in g["flows"]}
     total = doc["all_groups"]
     assert abs(total["throughput_gbps"] - ab["totals"]["throughput_gbps"]
                - ac["totals"]["throughput_gbps"]
@@ -98,7 +109,8 @@ def test_three_hosts(make_lab, tmp_path):
 
     r = lab.kperf("run", str(path))
     assert r.rc == 0, r
-    for name in ("a-to-b", "c-rr-b", "a-c-bidir", "all groups:"):
+    for name in ("a-to-b", "c-rr-b", "a-c-bidir", "all groups:",
+                 "host %s" % b.addr):
         assert name in r.stdout, r
     # Interval lines of several groups say whose they are.
     samples = [ln for ln in r.stdout.splitlines() if "s]" in ln]
