@@ -58,7 +58,7 @@ static int parse_u64(const char **p, uint64_t *v)
 }
 
 /* Split to avoid overflow: ticks * 1e9 wraps after ~6 years at 100 Hz. */
-static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
+uint64_t cpustat_ticks_to_ns(uint64_t ticks, uint64_t hz)
 {
 	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
 }
@@ -120,13 +120,13 @@ static int parse_cpu_line(const char *p, const char *end, uint64_t hz,
 	if (c->present)
 		return -EBADMSG;	/* the same CPU twice */
 	c->present = 1;
-	c->user = ticks_to_ns(col[COL_USER] + col[COL_NICE], hz);
-	c->system = ticks_to_ns(col[COL_SYSTEM], hz);
-	c->idle = ticks_to_ns(col[COL_IDLE], hz);
-	c->iowait = ticks_to_ns(col[COL_IOWAIT], hz);
-	c->irq = ticks_to_ns(col[COL_IRQ], hz);
-	c->softirq = ticks_to_ns(col[COL_SOFTIRQ], hz);
-	c->steal = ticks_to_ns(col[COL_STEAL], hz);
+	c->user = cpustat_ticks_to_ns(col[COL_USER] + col[COL_NICE], hz);
+	c->system = cpustat_ticks_to_ns(col[COL_SYSTEM], hz);
+	c->idle = cpustat_ticks_to_ns(col[COL_IDLE], hz);
+	c->iowait = cpustat_ticks_to_ns(col[COL_IOWAIT], hz);
+	c->irq = cpustat_ticks_to_ns(col[COL_IRQ], hz);
+	c->softirq = cpustat_ticks_to_ns(col[COL_SOFTIRQ], hz);
+	c->steal = cpustat_ticks_to_ns(col[COL_STEAL], hz);
 	return 0;
 }
 
@@ -228,9 +228,14 @@ int cpustat_read(struct cpustat *s)
 	return ret;
 }
 
-static uint64_t sub_sat(uint64_t b, uint64_t a)
+/* d = b - a per state; a counter that went backwards gives 0. */
+static void time_sub(const struct cpustat_time *a,
+		     const struct cpustat_time *b, struct cpustat_time *d)
 {
-	return b > a ? b - a : 0;
+#define SUB_SAT(state) d->state = b->state > a->state ? \
+			       b->state - a->state : 0;
+	CPUSTAT_STATES(SUB_SAT)
+#undef SUB_SAT
 }
 
 /* d must not be a or b: it is only an output. */
@@ -256,21 +261,24 @@ int cpustat_delta(const struct cpustat *a, const struct cpustat *b,
 		if (!ca->present || !cb->present)
 			continue;
 		cd->present = 1;
-		cd->user = sub_sat(cb->user, ca->user);
-		cd->system = sub_sat(cb->system, ca->system);
-		cd->irq = sub_sat(cb->irq, ca->irq);
-		cd->softirq = sub_sat(cb->softirq, ca->softirq);
-		cd->iowait = sub_sat(cb->iowait, ca->iowait);
-		cd->idle = sub_sat(cb->idle, ca->idle);
-		cd->steal = sub_sat(cb->steal, ca->steal);
+		time_sub(&ca->time, &cb->time, &cd->time);
 	}
 	return 0;
 }
 
+uint64_t cpustat_time_total(const struct cpustat_time *t)
+{
+	uint64_t sum = 0;
+
+#define ADD(state) sum += t->state;
+	CPUSTAT_STATES(ADD)
+#undef ADD
+	return sum;
+}
+
 uint64_t cpustat_total(const struct cpustat_cpu *c)
 {
-	return c->user + c->system + c->irq + c->softirq + c->iowait +
-	       c->idle + c->steal;
+	return cpustat_time_total(&c->time);
 }
 
 void cpustat_free(struct cpustat *s)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cpustat.h"
 #include "common/taskstat.h"
 
 #define TASKSTAT_LINE_MAX	4096	/* ~350 bytes in practice */
@@ -22,12 +23,6 @@
 #define FIELD_STIME		15
 #define FIELD_PROCESSOR		39
 #define AFFINITY_MAX_CPUS	(1u << 20)	/* far above any NR_CPUS */
-
-/* Split to avoid overflow: ticks * 1e9 wraps after ~6 years at 100 Hz. */
-static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
-{
-	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
-}
 
 /* Parse a field made only of decimal digits, refusing overflow. */
 static int parse_field_u64(const char *p, size_t len, uint64_t *v)
@@ -103,8 +98,8 @@ int taskstat_parse(const char *text, long ticks_per_s, struct taskstat *t)
 	}
 
 	t->cpu_last = (int)cpu;
-	t->utime_ns = ticks_to_ns(utime, (uint64_t)ticks_per_s);
-	t->stime_ns = ticks_to_ns(stime, (uint64_t)ticks_per_s);
+	t->utime_ns = cpustat_ticks_to_ns(utime, (uint64_t)ticks_per_s);
+	t->stime_ns = cpustat_ticks_to_ns(stime, (uint64_t)ticks_per_s);
 	return 0;
 }
 

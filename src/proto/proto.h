@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/cpustat.h"
+
 #define PROTO_MAGIC		0x4b504652u	/* "KPFR" */
 #define PROTO_VERSION		1
 #define PROTO_PORT_DEFAULT	18323
@@ -298,16 +300,14 @@ struct proto_flow_res {
 	struct proto_xfer_res xfer;
 };
 
-/* CPU time over the measured window, nanoseconds, from /proc/stat. */
+/*
+ * CPU time over the measured window, from /proc/stat: cpustat's own
+ * struct cpustat_time (ns per state) as time, its states also reachable
+ * by name (r->user).
+ */
 struct proto_cpu_res {
 	uint32_t cpu;
-	uint64_t user;		/* user + nice */
-	uint64_t system;
-	uint64_t irq;
-	uint64_t softirq;
-	uint64_t iowait;
-	uint64_t idle;
-	uint64_t steal;
+	CPUSTAT_TIME_MEMBER;
 };
 
 struct proto_worker_res {
