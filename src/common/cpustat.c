@@ -9,13 +9,13 @@
  * in user by the kernel, so it is not added again.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/cpustat.h"
 #include "common/hostinfo.h"
+#include "common/procfile.h"
 
 #define CPUSTAT_PATH		"/proc/stat"
 #define CPUSTAT_FILE_MAX	(4u << 20)	/* far above 4096 CPUs' worth */
@@ -165,65 +165,24 @@ free_rows:
 	return ret;
 }
 
-/* Read all of fd into a NUL-terminated malloc'ed buffer. */
-static int read_whole(int fd, char **out)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap), *nbuf;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			if (cap >= CPUSTAT_FILE_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /* Return 0, -EBADMSG, -EFBIG (file above 4 MiB), -ENOMEM or -errno. */
 int cpustat_read(struct cpustat *s)
 {
-	long hz = sysconf(_SC_CLK_TCK);
-	char *text = NULL;
-	int fd, ret;
+	/*
+	 * Room for the largest file at once: malloc maps it and only the
+	 * pages the file fills are touched, so this is cheaper than growing
+	 * and reading again.
+	 */
+	char *text = malloc(CPUSTAT_FILE_MAX);
+	int ret;
 
 	s->n = 0;
 	s->cpu = NULL;
-	fd = open(CPUSTAT_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = read_whole(fd, &text);
-	close(fd);
-	if (ret)
-		return ret;
-	ret = cpustat_parse(text, hz, s);
+	if (!text)
+		return -ENOMEM;
+	ret = procfile_read(CPUSTAT_PATH, text, CPUSTAT_FILE_MAX, NULL);
+	if (!ret)
+		ret = cpustat_parse(text, sysconf(_SC_CLK_TCK), s);
 	free(text);
 	return ret;
 }

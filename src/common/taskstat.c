@@ -7,7 +7,6 @@
  * fields are counted from the last ')' in the line: field 3 follows it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cpustat.h"
+#include "common/procfile.h"
 #include "common/taskstat.h"
 
 #define TASKSTAT_LINE_MAX	4096	/* ~350 bytes in practice */
@@ -107,30 +107,12 @@ int taskstat_parse(const char *text, long ticks_per_s, struct taskstat *t)
 int taskstat_read(pid_t tid, struct taskstat *t)
 {
 	char path[64], buf[TASKSTAT_LINE_MAX];
-	size_t len = 0;
-	int fd, ret;
+	int ret;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	/* One read is enough for a line this short, but be general. */
-	while (len < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = errno == ESRCH ? -ESRCH : -errno;
-			close(fd);
-			return ret;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
+	ret = procfile_read(path, buf, sizeof(buf), NULL);
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
 	return taskstat_parse(buf, sysconf(_SC_CLK_TCK), t);
 }
 
