@@ -9,16 +9,8 @@
 #include "client/place.h"
 #include "client/run.h"
 
-_Static_assert(KPERF_PIN_RX_CPU == (int)PLACE_SAME_CPU &&
-	       KPERF_PIN_OFFSET == (int)PLACE_OFFSET &&
-	       KPERF_PIN_CROSS == (int)PLACE_CROSS &&
-	       KPERF_PIN_CPU == (int)PLACE_EXPLICIT &&
-	       KPERF_PIN_NONE == (int)PLACE_NONE, "pin policies differ");
-
 static int place_side(struct run *r, struct side *s, const struct kperf_pin *pin)
 {
-	struct place_pin pp = { .policy = (enum place_policy)pin->policy,
-				.offset = pin->offset, .cpu = pin->cpu };
 	int *rx = calloc(r->n, sizeof(*rx));
 	char msg[256];
 	unsigned int i;
@@ -29,7 +21,7 @@ static int place_side(struct run *r, struct side *s, const struct kperf_pin *pin
 		return -ENOMEM;
 	for (i = 0; i < r->n; i++)
 		rx[i] = s->conns->v[i].rx_cpu;
-	ret = place_worker_cpu(&pp, rx, r->n, s->ctl->hello.online,
+	ret = place_worker_cpu(pin, rx, r->n, s->ctl->hello.online,
 			       s->worker_cpu, msg, sizeof(msg));
 	free(rx);
 	if (ret < 0)

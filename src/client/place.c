@@ -193,28 +193,29 @@ static int offset_cpu(const uint64_t *online, int rx, int off, int *out)
 	return 0;
 }
 
-int place_worker_cpu(const struct place_pin *pin, const int *rx_cpu,
+int place_worker_cpu(const struct kperf_pin *pin, const int *rx_cpu,
 		     unsigned int n, const uint64_t *online, int *out,
 		     char *err, size_t errlen)
 {
+	int cross = pin->policy == KPERF_PIN_CROSS;
 	unsigned int i;
 
-	if (pin->policy == PLACE_CROSS && n < 2) {
+	if (cross && n < 2) {
 		snprintf(err, errlen, "--cross-pin needs at least 2 flows");
 		return -EINVAL;
 	}
-	if (pin->policy == PLACE_EXPLICIT && !allowed(online, pin->cpu)) {
+	if (pin->policy == KPERF_PIN_CPU && !allowed(online, pin->cpu)) {
 		snprintf(err, errlen, "CPU %d is not online", pin->cpu);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		int rx = rx_cpu[pin->policy == PLACE_CROSS ? (i + 1) % n : i];
+		int rx = rx_cpu[cross ? (i + 1) % n : i];
 
 		switch (pin->policy) {
-		case PLACE_NONE:
+		case KPERF_PIN_NONE:
 			out[i] = -1;
 			continue;
-		case PLACE_EXPLICIT:
+		case KPERF_PIN_CPU:
 			out[i] = pin->cpu;
 			continue;
 		default:
@@ -227,7 +228,7 @@ int place_worker_cpu(const struct place_pin *pin, const int *rx_cpu,
 			return -EINVAL;
 		}
 		out[i] = rx;
-		if (pin->policy == PLACE_OFFSET &&
+		if (pin->policy == KPERF_PIN_OFFSET &&
 		    offset_cpu(online, rx, pin->offset, &out[i]) < 0) {
 			snprintf(err, errlen, "RX CPU %d of flow %u is not "
 				 "online", rx, i);
@@ -237,18 +238,18 @@ int place_worker_cpu(const struct place_pin *pin, const int *rx_cpu,
 	return 0;
 }
 
-const char *place_policy_name(enum place_policy p)
+const char *place_policy_name(enum kperf_pin_policy p)
 {
 	switch (p) {
-	case PLACE_SAME_CPU:
+	case KPERF_PIN_RX_CPU:
 		return "same-cpu";
-	case PLACE_OFFSET:
+	case KPERF_PIN_OFFSET:
 		return "pin-off";
-	case PLACE_CROSS:
+	case KPERF_PIN_CROSS:
 		return "cross-pin";
-	case PLACE_EXPLICIT:
+	case KPERF_PIN_CPU:
 		return "explicit";
-	case PLACE_NONE:
+	case KPERF_PIN_NONE:
 		return "none";
 	}
 	return "?";

@@ -13,13 +13,16 @@
  * is not enough, under the model documented in docs/placement.md.
  *
  * Then place_worker_cpu() turns a pin policy into the CPU of each flow's
- * worker on one end.
+ * worker on one end.  The policy is libkperf's own struct kperf_pin: the
+ * options set it, placement reads it, nothing translates it.
  */
 #ifndef KPERF_PLACE_H
 #define KPERF_PLACE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kperf/report.h"
 
 #define PLACE_MAX_CPUS		4096
 #define PLACE_CPU_WORDS		(PLACE_MAX_CPUS / 64)
@@ -51,30 +54,17 @@ int place_match(const struct place_cand *c, unsigned int n,
 double place_fail_bound(unsigned int want, unsigned int k_src,
 			unsigned int k_dst, unsigned int attempts);
 
-enum place_policy {
-	PLACE_SAME_CPU,		/* worker on the flow's RX CPU */
-	PLACE_OFFSET,		/* RX CPU + offset among online CPUs */
-	PLACE_CROSS,		/* on the next flow's RX CPU */
-	PLACE_EXPLICIT,		/* one given CPU */
-	PLACE_NONE,		/* not pinned */
-};
-
-struct place_pin {
-	enum place_policy policy;
-	int offset;		/* PLACE_OFFSET */
-	int cpu;		/* PLACE_EXPLICIT */
-};
-
 /*
  * Worker CPU of each of n flows on one end, from the flows' RX CPUs on that
  * end and the end's online CPUs.  -1 means not pinned.  Return 0, or
  * -EINVAL with a message in err (e.g. an RX CPU that is unknown, or an
  * explicit CPU that is not online).
  */
-int place_worker_cpu(const struct place_pin *pin, const int *rx_cpu,
+int place_worker_cpu(const struct kperf_pin *pin, const int *rx_cpu,
 		     unsigned int n, const uint64_t *online, int *out,
 		     char *err, size_t errlen);
 
-const char *place_policy_name(enum place_policy p);
+/* The policy's name in reports ("same-cpu", "pin-off", ...). */
+const char *place_policy_name(enum kperf_pin_policy p);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client/result.h"
+#include "common/cpustat.h"
 #include "common/hist.h"
 
 static const struct proto_flow_res *flow_res(const struct proto_result *r,
@@ -120,6 +121,21 @@ static double pct(uint64_t part, uint64_t total)
 	return total ? 100.0 * (double)part / (double)total : 0;
 }
 
+/*
+ * The one conversion of per-CPU time (ns, cpustat's) to the public
+ * percentages: struct kperf_cpu names the states as cpustat does.
+ */
+static struct kperf_cpu cpu_pct(uint32_t cpu, const struct cpustat_time *t)
+{
+	uint64_t total = cpustat_time_total(t);
+	struct kperf_cpu k = { .cpu = (int)cpu };
+
+#define PCT(state) k.state = pct(t->state, total);
+	CPUSTAT_STATES(PCT)
+#undef PCT
+	return k;
+}
+
 /* CPU use of every CPU a flow or a worker of this host sits on. */
 static int fill_cpus(struct kperf_report *rep, struct kperf_host_report *h,
 		     const struct proto_result *r, int src)
@@ -132,21 +148,9 @@ static int fill_cpus(struct kperf_report *rep, struct kperf_host_report *h,
 		return -ENOMEM;
 	for (i = 0; i < r->n_cpus; i++) {
 		const struct proto_cpu_res *c = &r->cpus[i];
-		uint64_t t = c->user + c->system + c->irq + c->softirq +
-			     c->iowait + c->idle + c->steal;
 
-		if (!cpu_wanted(rep, src, (int)c->cpu))
-			continue;
-		h->cpu[h->n_cpu++] = (struct kperf_cpu){
-			.cpu = (int)c->cpu,
-			.user = pct(c->user, t),
-			.system = pct(c->system, t),
-			.irq = pct(c->irq, t),
-			.softirq = pct(c->softirq, t),
-			.iowait = pct(c->iowait, t),
-			.idle = pct(c->idle, t),
-			.steal = pct(c->steal, t),
-		};
+		if (cpu_wanted(rep, src, (int)c->cpu))
+			h->cpu[h->n_cpu++] = cpu_pct(c->cpu, &c->time);
 	}
 	h->workers = calloc(r->n_workers ? r->n_workers : 1,
 			    sizeof(*h->workers));

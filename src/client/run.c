@@ -367,10 +367,8 @@ int run_report(struct run *r, const char *from_addr, const char *to_addr)
 		.waitall = waiting_all(o),
 	};
 	r->rep->placement = r->cs->placement;
-	r->rep->placement.policy = place_policy_name(
-		(enum place_policy)o->pin_src.policy);
-	r->rep->placement.policy_dst = place_policy_name(
-		(enum place_policy)o->pin_dst.policy);
+	r->rep->placement.policy = place_policy_name(o->pin_src.policy);
+	r->rep->placement.policy_dst = place_policy_name(o->pin_dst.policy);
 	fill_host(&r->rep->src, o->reverse ? to_addr : from_addr,
 		  &r->src.ctl->hello);
 	fill_host(&r->rep->dst, o->reverse ? from_addr : to_addr,

@@ -9,13 +9,13 @@
  * in user by the kernel, so it is not added again.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/cpustat.h"
 #include "common/hostinfo.h"
+#include "common/procfile.h"
 
 #define CPUSTAT_PATH		"/proc/stat"
 #define CPUSTAT_FILE_MAX	(4u << 20)	/* far above 4096 CPUs' worth */
@@ -58,7 +58,7 @@ static int parse_u64(const char **p, uint64_t *v)
 }
 
 /* Split to avoid overflow: ticks * 1e9 wraps after ~6 years at 100 Hz. */
-static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
+uint64_t cpustat_ticks_to_ns(uint64_t ticks, uint64_t hz)
 {
 	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
 }
@@ -120,13 +120,13 @@ static int parse_cpu_line(const char *p, const char *end, uint64_t hz,
 	if (c->present)
 		return -EBADMSG;	/* the same CPU twice */
 	c->present = 1;
-	c->user = ticks_to_ns(col[COL_USER] + col[COL_NICE], hz);
-	c->system = ticks_to_ns(col[COL_SYSTEM], hz);
-	c->idle = ticks_to_ns(col[COL_IDLE], hz);
-	c->iowait = ticks_to_ns(col[COL_IOWAIT], hz);
-	c->irq = ticks_to_ns(col[COL_IRQ], hz);
-	c->softirq = ticks_to_ns(col[COL_SOFTIRQ], hz);
-	c->steal = ticks_to_ns(col[COL_STEAL], hz);
+	c->user = cpustat_ticks_to_ns(col[COL_USER] + col[COL_NICE], hz);
+	c->system = cpustat_ticks_to_ns(col[COL_SYSTEM], hz);
+	c->idle = cpustat_ticks_to_ns(col[COL_IDLE], hz);
+	c->iowait = cpustat_ticks_to_ns(col[COL_IOWAIT], hz);
+	c->irq = cpustat_ticks_to_ns(col[COL_IRQ], hz);
+	c->softirq = cpustat_ticks_to_ns(col[COL_SOFTIRQ], hz);
+	c->steal = cpustat_ticks_to_ns(col[COL_STEAL], hz);
 	return 0;
 }
 
@@ -165,72 +165,36 @@ free_rows:
 	return ret;
 }
 
-/* Read all of fd into a NUL-terminated malloc'ed buffer. */
-static int read_whole(int fd, char **out)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap), *nbuf;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			if (cap >= CPUSTAT_FILE_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /* Return 0, -EBADMSG, -EFBIG (file above 4 MiB), -ENOMEM or -errno. */
 int cpustat_read(struct cpustat *s)
 {
-	long hz = sysconf(_SC_CLK_TCK);
-	char *text = NULL;
-	int fd, ret;
+	/*
+	 * Room for the largest file at once: malloc maps it and only the
+	 * pages the file fills are touched, so this is cheaper than growing
+	 * and reading again.
+	 */
+	char *text = malloc(CPUSTAT_FILE_MAX);
+	int ret;
 
 	s->n = 0;
 	s->cpu = NULL;
-	fd = open(CPUSTAT_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = read_whole(fd, &text);
-	close(fd);
-	if (ret)
-		return ret;
-	ret = cpustat_parse(text, hz, s);
+	if (!text)
+		return -ENOMEM;
+	ret = procfile_read(CPUSTAT_PATH, text, CPUSTAT_FILE_MAX, NULL);
+	if (!ret)
+		ret = cpustat_parse(text, sysconf(_SC_CLK_TCK), s);
 	free(text);
 	return ret;
 }
 
-static uint64_t sub_sat(uint64_t b, uint64_t a)
+/* d = b - a per state; a counter that went backwards gives 0. */
+static void time_sub(const struct cpustat_time *a,
+		     const struct cpustat_time *b, struct cpustat_time *d)
 {
-	return b > a ? b - a : 0;
+#define SUB_SAT(state) d->state = b->state > a->state ? \
+			       b->state - a->state : 0;
+	CPUSTAT_STATES(SUB_SAT)
+#undef SUB_SAT
 }
 
 /* d must not be a or b: it is only an output. */
@@ -256,21 +220,24 @@ int cpustat_delta(const struct cpustat *a, const struct cpustat *b,
 		if (!ca->present || !cb->present)
 			continue;
 		cd->present = 1;
-		cd->user = sub_sat(cb->user, ca->user);
-		cd->system = sub_sat(cb->system, ca->system);
-		cd->irq = sub_sat(cb->irq, ca->irq);
-		cd->softirq = sub_sat(cb->softirq, ca->softirq);
-		cd->iowait = sub_sat(cb->iowait, ca->iowait);
-		cd->idle = sub_sat(cb->idle, ca->idle);
-		cd->steal = sub_sat(cb->steal, ca->steal);
+		time_sub(&ca->time, &cb->time, &cd->time);
 	}
 	return 0;
 }
 
+uint64_t cpustat_time_total(const struct cpustat_time *t)
+{
+	uint64_t sum = 0;
+
+#define ADD(state) sum += t->state;
+	CPUSTAT_STATES(ADD)
+#undef ADD
+	return sum;
+}
+
 uint64_t cpustat_total(const struct cpustat_cpu *c)
 {
-	return c->user + c->system + c->irq + c->softirq + c->iowait +
-	       c->idle + c->steal;
+	return cpustat_time_total(&c->time);
 }
 
 void cpustat_free(struct cpustat *s)

@@ -9,7 +9,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "common/hostinfo.h"
 #include "common/log.h"
+#include "common/procfile.h"
 
 #define SYSFS_CPU_POSSIBLE	"/sys/devices/system/cpu/possible"
 #define SYSFS_CPU_ONLINE	"/sys/devices/system/cpu/online"
@@ -225,36 +225,6 @@ void cpulist_format(const uint64_t *set, unsigned int max_cpus, char *out,
 	}
 }
 
-/* Read a small sysfs file into buf as a string.  Return 0 or -errno. */
-static int read_small_file(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len == size - 1)
-		return -EFBIG;
-	buf[len] = '\0';
-	return 0;
-}
-
 /*
  * Read a sysfs CPU list into set.  Return the number of CPUs, -ENOENT when
  * the file does not exist (no sysfs: the caller falls back), or -errno.
@@ -264,7 +234,7 @@ static int read_cpulist(const char *path, uint64_t *set)
 	char buf[CPULIST_FILE_MAX], err[160];
 	int ret;
 
-	ret = read_small_file(path, buf, sizeof(buf));
+	ret = procfile_read(path, buf, sizeof(buf), NULL);
 	if (ret) {
 		if (ret != -ENOENT)
 			log_err("%s: %s", path, strerror(-ret));

@@ -7,13 +7,14 @@
  * fields are counted from the last ')' in the line: field 3 follows it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cpustat.h"
+#include "common/procfile.h"
 #include "common/taskstat.h"
 
 #define TASKSTAT_LINE_MAX	4096	/* ~350 bytes in practice */
@@ -22,12 +23,6 @@
 #define FIELD_STIME		15
 #define FIELD_PROCESSOR		39
 #define AFFINITY_MAX_CPUS	(1u << 20)	/* far above any NR_CPUS */
-
-/* Split to avoid overflow: ticks * 1e9 wraps after ~6 years at 100 Hz. */
-static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
-{
-	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
-}
 
 /* Parse a field made only of decimal digits, refusing overflow. */
 static int parse_field_u64(const char *p, size_t len, uint64_t *v)
@@ -103,8 +98,8 @@ int taskstat_parse(const char *text, long ticks_per_s, struct taskstat *t)
 	}
 
 	t->cpu_last = (int)cpu;
-	t->utime_ns = ticks_to_ns(utime, (uint64_t)ticks_per_s);
-	t->stime_ns = ticks_to_ns(stime, (uint64_t)ticks_per_s);
+	t->utime_ns = cpustat_ticks_to_ns(utime, (uint64_t)ticks_per_s);
+	t->stime_ns = cpustat_ticks_to_ns(stime, (uint64_t)ticks_per_s);
 	return 0;
 }
 
@@ -112,30 +107,12 @@ int taskstat_parse(const char *text, long ticks_per_s, struct taskstat *t)
 int taskstat_read(pid_t tid, struct taskstat *t)
 {
 	char path[64], buf[TASKSTAT_LINE_MAX];
-	size_t len = 0;
-	int fd, ret;
+	int ret;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	/* One read is enough for a line this short, but be general. */
-	while (len < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = errno == ESRCH ? -ESRCH : -errno;
-			close(fd);
-			return ret;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
+	ret = procfile_read(path, buf, sizeof(buf), NULL);
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
 	return taskstat_parse(buf, sysconf(_SC_CLK_TCK), t);
 }
 

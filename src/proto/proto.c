@@ -139,33 +139,6 @@ int proto_wr_end(struct proto_wr *w, const struct cur *c, size_t len,
 	return 0;
 }
 
-/* A whole frame with a fixed-size body. */
-static int enc_fixed(struct proto_wr *w, uint16_t type, int reply,
-		     uint32_t id, size_t len, xfer_fn x, void *m)
-{
-	struct cur c;
-
-	if (proto_wr_begin(w, type, reply, id, len, &c))
-		return w->err;
-	return proto_wr_end(w, &c, len, x(&c, m));
-}
-
-static int dec_fixed(const uint8_t *b, size_t len, size_t want, xfer_fn x,
-		     void *m, size_t size)
-{
-	struct cur c = { .rd = true, .r = b };
-
-	memset(m, 0, size);
-	if (len != want)
-		return -EBADMSG;
-	if (!x(&c, m) || c.bad) {
-		memset(m, 0, size);
-		return -EBADMSG;
-	}
-	assert(c.r == b + want);
-	return 0;
-}
-
 /* ---- validity beyond single fields ---- */
 
 static uint32_t cpu_words(uint32_t ncpus)
@@ -376,98 +349,103 @@ int proto_dec_hello(const uint8_t *b, size_t len, struct proto_hello *m)
 	return 0;
 }
 
-/* ---- fixed-size messages ---- */
+/*
+ * ---- fixed-size messages: one table, one encoder, one decoder ----
+ *
+ * A descriptor per row of PROTO_FIXED_MSGS (proto.h): the frame, the
+ * body's length on the wire, the struct's size in memory and its layout.
+ */
+struct fixed_msg {
+	uint16_t type;
+	int reply;
+	size_t len;
+	size_t size;
+	xfer_fn x;
+};
 
-int proto_enc_listen_req(struct proto_wr *w, uint32_t id,
-			 const struct proto_listen_req *m)
+/* Room for any fixed message: the encoder lays out a copy. */
+union fixed_any {
+#define FIXED_MEMBER(name, ...) struct proto_##name name;
+	PROTO_FIXED_MSGS(FIXED_MEMBER)
+#undef FIXED_MEMBER
+};
+
+/*
+ * A layout function reads and writes through one non-const pointer, so
+ * the encoder hands it a copy and the caller's const message stays as
+ * it was.
+ */
+static int enc_fixed(struct proto_wr *w, const struct fixed_msg *d,
+		     uint32_t id, const void *m)
 {
-	struct proto_listen_req t = *m;
+	union fixed_any t;
+	struct cur c;
 
-	return enc_fixed(w, PROTO_T_LISTEN, 0, id, PROTO_LISTEN_REQ_LEN,
-			 x_listen_req, &t);
+	memcpy(&t, m, d->size);
+	if (proto_wr_begin(w, d->type, d->reply, id, d->len, &c))
+		return w->err;
+	return proto_wr_end(w, &c, d->len, d->x(&c, &t));
 }
 
-int proto_dec_listen_req(const uint8_t *b, size_t len,
-			 struct proto_listen_req *m)
+static int dec_fixed(const struct fixed_msg *d, const uint8_t *b, size_t len,
+		     void *m)
 {
-	return dec_fixed(b, len, PROTO_LISTEN_REQ_LEN, x_listen_req, m,
-			 sizeof(*m));
+	struct cur c = { .rd = true, .r = b };
+
+	memset(m, 0, d->size);
+	if (len != d->len)
+		return -EBADMSG;
+	if (!d->x(&c, m) || c.bad) {
+		memset(m, 0, d->size);
+		return -EBADMSG;
+	}
+	assert(c.r == b + d->len);
+	return 0;
 }
 
-int proto_enc_listen_rep(struct proto_wr *w, uint32_t id,
-			 const struct proto_listen_rep *m)
-{
-	struct proto_listen_rep t = *m;
-
-	return enc_fixed(w, PROTO_T_LISTEN, 1, id, PROTO_LISTEN_REP_LEN,
-			 x_listen_rep, &t);
-}
-
-int proto_dec_listen_rep(const uint8_t *b, size_t len,
-			 struct proto_listen_rep *m)
-{
-	return dec_fixed(b, len, PROTO_LISTEN_REP_LEN, x_listen_rep, m,
-			 sizeof(*m));
-}
-
-int proto_enc_connect_req(struct proto_wr *w, uint32_t id,
-			  const struct proto_connect_req *m)
-{
-	struct proto_connect_req t = *m;
-
-	return enc_fixed(w, PROTO_T_CONNECT, 0, id, PROTO_CONNECT_REQ_LEN,
-			 x_connect_req, &t);
-}
-
-int proto_dec_connect_req(const uint8_t *b, size_t len,
-			  struct proto_connect_req *m)
-{
-	return dec_fixed(b, len, PROTO_CONNECT_REQ_LEN, x_connect_req, m,
-			 sizeof(*m));
-}
-
-int proto_enc_worker_req(struct proto_wr *w, uint32_t id,
-			 const struct proto_worker_req *m)
-{
-	struct proto_worker_req t = *m;
-
-	return enc_fixed(w, PROTO_T_WORKER_SPAWN, 0, id, PROTO_WORKER_REQ_LEN,
-			 x_worker_req, &t);
-}
-
-int proto_dec_worker_req(const uint8_t *b, size_t len,
-			 struct proto_worker_req *m)
-{
-	return dec_fixed(b, len, PROTO_WORKER_REQ_LEN, x_worker_req, m,
-			 sizeof(*m));
-}
-
-int proto_enc_worker_rep(struct proto_wr *w, uint32_t id,
-			 const struct proto_worker_rep *m)
-{
-	struct proto_worker_rep t = *m;
-
-	return enc_fixed(w, PROTO_T_WORKER_SPAWN, 1, id, PROTO_WORKER_REP_LEN,
-			 x_worker_rep, &t);
-}
-
-int proto_dec_worker_rep(const uint8_t *b, size_t len,
-			 struct proto_worker_rep *m)
-{
-	return dec_fixed(b, len, PROTO_WORKER_REP_LEN, x_worker_rep, m,
-			 sizeof(*m));
-}
+/* Each row: its descriptor, proto_enc_NAME() and proto_dec_NAME(). */
+#define FIXED_CODEC(name, type, reply, body_len)			\
+	static const struct fixed_msg fixed_##name = {			\
+		type, reply, body_len, sizeof(struct proto_##name),	\
+		x_##name,						\
+	};								\
+	int proto_enc_##name(struct proto_wr *w, uint32_t id,		\
+			     const struct proto_##name *m)		\
+	{								\
+		return enc_fixed(w, &fixed_##name, id, m);		\
+	}								\
+	int proto_dec_##name(const uint8_t *b, size_t len,		\
+			     struct proto_##name *m)			\
+	{								\
+		return dec_fixed(&fixed_##name, b, len, m);		\
+	}
+PROTO_FIXED_MSGS(FIXED_CODEC)
+#undef FIXED_CODEC
 
 /* Only these frames are empty by definition; others would not decode. */
+static const struct {
+	uint16_t type;
+	int reply;
+} empty_frames[] = {
+	{ PROTO_T_CONN_CLOSE, 1 },
+	{ PROTO_T_TEST_START, 1 },
+	{ PROTO_T_TEST_STOP, 0 },
+	{ PROTO_T_TEST_STOP, 1 },
+	{ PROTO_T_TX_DONE, 0 },
+	{ PROTO_T_CONN_TLS, 1 },
+	{ PROTO_T_TLS_STAT, 0 },
+};
+
 int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 		    int reply)
 {
-	bool ok = reply ? type == PROTO_T_CONN_CLOSE ||
-			  type == PROTO_T_TEST_START ||
-			  type == PROTO_T_TEST_STOP
-			: type == PROTO_T_TEST_STOP || type == PROTO_T_TX_DONE;
+	bool ok = false;
 	struct cur c;
+	size_t i;
 
+	for (i = 0; i < sizeof(empty_frames) / sizeof(empty_frames[0]); i++)
+		ok |= empty_frames[i].type == type &&
+		      empty_frames[i].reply == !!reply;
 	if (wr_check(w, ok) || proto_wr_begin(w, type, reply, id, 0, &c))
 		return w->err;
 	return proto_wr_end(w, &c, 0, true);

@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/cpustat.h"
+
 #define PROTO_MAGIC		0x4b504652u	/* "KPFR" */
 #define PROTO_VERSION		1
 #define PROTO_PORT_DEFAULT	18323
@@ -298,16 +300,14 @@ struct proto_flow_res {
 	struct proto_xfer_res xfer;
 };
 
-/* CPU time over the measured window, nanoseconds, from /proc/stat. */
+/*
+ * CPU time over the measured window, from /proc/stat: cpustat's own
+ * struct cpustat_time (ns per state) as time, its states also reachable
+ * by name (r->user).
+ */
 struct proto_cpu_res {
 	uint32_t cpu;
-	uint64_t user;		/* user + nice */
-	uint64_t system;
-	uint64_t irq;
-	uint64_t softirq;
-	uint64_t iowait;
-	uint64_t idle;
-	uint64_t steal;
+	CPUSTAT_TIME_MEMBER;
 };
 
 struct proto_worker_res {
@@ -425,26 +425,42 @@ const char *proto_type_name(uint16_t type);
  * Whole frames: each appends header + body to w.  A reply sets
  * PROTO_F_REPLY.  Return 0 or -errno (also left in w->err).
  */
+
+/*
+ * Messages of a fixed size, one row each: name, frame type, reply or
+ * request, body length.  Each row declares
+ *	int proto_enc_NAME(struct proto_wr *w, uint32_t id,
+ *			   const struct proto_NAME *m);
+ *	int proto_dec_NAME(const uint8_t *b, size_t len, struct proto_NAME *m);
+ * (proto_enc_listen_req ... proto_dec_worker_rep), and proto.c defines
+ * them all with one table-driven encoder and decoder over the row and the
+ * message's layout function x_NAME().  A new fixed message is a row here,
+ * its struct and its layout.
+ */
+#define PROTO_FIXED_MSGS(X) \
+	X(listen_req,	PROTO_T_LISTEN,		0, PROTO_LISTEN_REQ_LEN) \
+	X(listen_rep,	PROTO_T_LISTEN,		1, PROTO_LISTEN_REP_LEN) \
+	X(connect_req,	PROTO_T_CONNECT,	0, PROTO_CONNECT_REQ_LEN) \
+	X(worker_req,	PROTO_T_WORKER_SPAWN,	0, PROTO_WORKER_REQ_LEN) \
+	X(worker_rep,	PROTO_T_WORKER_SPAWN,	1, PROTO_WORKER_REP_LEN)
+
+#define PROTO_FIXED_DECLARE_(name, type, reply, body_len) \
+	int proto_enc_##name(struct proto_wr *w, uint32_t id, \
+			     const struct proto_##name *m); \
+	int proto_dec_##name(const uint8_t *b, size_t len, \
+			     struct proto_##name *m);
+PROTO_FIXED_MSGS(PROTO_FIXED_DECLARE_)
+
 int proto_enc_error(struct proto_wr *w, uint32_t id, int err,
 		    const char *text);
 int proto_enc_hello(struct proto_wr *w, uint32_t id, int reply,
 		    const struct proto_hello *m);
-int proto_enc_listen_req(struct proto_wr *w, uint32_t id,
-			 const struct proto_listen_req *m);
-int proto_enc_listen_rep(struct proto_wr *w, uint32_t id,
-			 const struct proto_listen_rep *m);
-int proto_enc_connect_req(struct proto_wr *w, uint32_t id,
-			  const struct proto_connect_req *m);
 /* Reply of CONNECT or CONN_INFO: type says which. */
 int proto_enc_conn_list(struct proto_wr *w, uint16_t type, uint32_t id,
 			const struct proto_conn_list *m);
 /* Request of CONN_INFO or CONN_CLOSE: type says which. */
 int proto_enc_ids(struct proto_wr *w, uint16_t type, uint32_t id,
 		  const struct proto_ids *m);
-int proto_enc_worker_req(struct proto_wr *w, uint32_t id,
-			 const struct proto_worker_req *m);
-int proto_enc_worker_rep(struct proto_wr *w, uint32_t id,
-			 const struct proto_worker_rep *m);
 int proto_enc_test_req(struct proto_wr *w, uint32_t id,
 		       const struct proto_test_req *m);
 int proto_enc_result(struct proto_wr *w, uint32_t id,
@@ -459,26 +475,17 @@ int proto_enc_opts_list(struct proto_wr *w, uint32_t id,
 			const struct proto_opts_list *m);
 /*
  * An empty-bodied frame: TEST_STOP request, TX_DONE (sent by a session,
- * not a reply), or a bare reply.
+ * not a reply), TLS_STAT request, or the bare reply of CONN_CLOSE,
+ * TEST_START, TEST_STOP or CONN_TLS.  Any other is -EINVAL.
  */
 int proto_enc_empty(struct proto_wr *w, uint16_t type, uint32_t id,
 		    int reply);
 
 int proto_dec_error(const uint8_t *b, size_t len, struct proto_error *m);
 int proto_dec_hello(const uint8_t *b, size_t len, struct proto_hello *m);
-int proto_dec_listen_req(const uint8_t *b, size_t len,
-			 struct proto_listen_req *m);
-int proto_dec_listen_rep(const uint8_t *b, size_t len,
-			 struct proto_listen_rep *m);
-int proto_dec_connect_req(const uint8_t *b, size_t len,
-			  struct proto_connect_req *m);
 int proto_dec_conn_list(const uint8_t *b, size_t len,
 			struct proto_conn_list *m);
 int proto_dec_ids(const uint8_t *b, size_t len, struct proto_ids *m);
-int proto_dec_worker_req(const uint8_t *b, size_t len,
-			 struct proto_worker_req *m);
-int proto_dec_worker_rep(const uint8_t *b, size_t len,
-			 struct proto_worker_rep *m);
 int proto_dec_test_req(const uint8_t *b, size_t len,
 		       struct proto_test_req *m);
 int proto_dec_result(const uint8_t *b, size_t len, struct proto_result *m);

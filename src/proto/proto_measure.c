@@ -151,6 +151,9 @@ static bool x_flow_res(struct cur *c, void *p)
 	       f->xfer.zc_copied <= f->xfer.zc_sends;
 }
 
+/* A new CPU state is a new wire layout, not just a new field here. */
+_Static_assert(sizeof(struct cpustat_time) == 7 * 8, "cpu res states");
+
 static bool x_cpu_res(struct cur *c, void *p)
 {
 	struct proto_cpu_res *r = p;

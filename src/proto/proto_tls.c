@@ -255,24 +255,14 @@ void proto_tls_req_free(struct proto_tls_req *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int enc_empty(struct proto_wr *w, uint16_t type, int reply,
-		     uint32_t id)
-{
-	struct cur c;
-
-	if (proto_wr_begin(w, type, reply, id, 0, &c))
-		return w->err;
-	return proto_wr_end(w, &c, 0, true);
-}
-
 int proto_enc_tls_rep(struct proto_wr *w, uint32_t id)
 {
-	return enc_empty(w, PROTO_T_CONN_TLS, 1, id);
+	return proto_enc_empty(w, PROTO_T_CONN_TLS, id, 1);
 }
 
 int proto_enc_tls_stat_req(struct proto_wr *w, uint32_t id)
 {
-	return enc_empty(w, PROTO_T_TLS_STAT, 0, id);
+	return proto_enc_empty(w, PROTO_T_TLS_STAT, id, 0);
 }
 
 int proto_enc_tls_stat(struct proto_wr *w, uint32_t id,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* ktls - kernel TLS on data connections: CONN_TLS and TLS_STAT. */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,9 +10,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "common/log.h"
+#include "common/procfile.h"
 #include "server/ktls.h"
 #include "server/session.h"
 
@@ -297,37 +296,17 @@ int ktls_stat_parse(const char *text, struct proto_tls_stat *st)
 
 int ktls_stat_read(const char *path, struct proto_tls_stat *st)
 {
-	char *buf;
-	size_t have = 0;
-	ssize_t n;
-	int fd, ret = 0;
+	char *buf = malloc(TLS_STAT_MAX);
+	int ret;
 
 	memset(st, 0, sizeof(*st));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	buf = malloc(TLS_STAT_MAX);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
-	while (have < TLS_STAT_MAX - 1) {
-		n = read(fd, buf + have, TLS_STAT_MAX - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		have += (size_t)n;
-	}
-	close(fd);
-	if (!ret) {
-		buf[have] = '\0';
+	ret = procfile_read(path, buf, TLS_STAT_MAX, NULL);
+	if (!ret)
 		ret = ktls_stat_parse(buf, st);
-	}
+	else if (ret == -ENOENT)
+		ret = 0;	/* no tls module: no counters, not PRESENT */
 	free(buf);
 	return ret;
 }

@@ -54,7 +54,7 @@ int ktls_apply(int fd, const struct proto_tls_req *m,
 int ktls_stat_parse(const char *text, struct proto_tls_stat *st);
 
 /* Read path (/proc/net/tls_stat): 0, with n = 0 and no PRESENT flag when
- * it does not exist; or -errno. */
+ * it does not exist; or -errno (-EFBIG past 16 KiB, 16 times its size). */
 int ktls_stat_read(const char *path, struct proto_tls_stat *st);
 
 #endif

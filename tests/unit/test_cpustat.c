@@ -251,6 +251,32 @@ static void test_total(void **state)
 	assert_int_equal(cpustat_total(&c), 127);
 }
 
+/*
+ * The states by name and through the one struct cpustat_time are the same
+ * memory, and CPUSTAT_STATES lists them in the wire's order.
+ */
+static void test_time_member(void **state)
+{
+	struct cpustat_cpu c = { .user = 1, .steal = 64 };
+	static const char *const names[] = {
+#define NAME(s) #s,
+		CPUSTAT_STATES(NAME)
+#undef NAME
+	};
+	static const char *const wire[] = {
+		"user", "system", "irq", "softirq", "iowait", "idle", "steal",
+	};
+	unsigned int i;
+
+	assert_int_equal(c.time.user, 1);
+	c.time.idle = 32;
+	assert_int_equal(c.idle, 32);
+	assert_int_equal(cpustat_time_total(&c.time), 97);
+	assert_int_equal(sizeof(names), sizeof(wire));
+	for (i = 0; i < sizeof(wire) / sizeof(wire[0]); i++)
+		assert_string_equal(names[i], wire[i]);
+}
+
 /* The live file: one present row per online CPU. */
 static void test_read_live(void **state)
 {
@@ -283,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_delta_empty),
 		cmocka_unit_test(test_total),
+		cmocka_unit_test(test_time_member),
 		cmocka_unit_test(test_read_live),
 	};
 

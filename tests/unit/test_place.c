@@ -157,7 +157,7 @@ static void test_worker_policies(void **state)
 {
 	uint64_t online[PLACE_CPU_WORDS] = { 0xb };	/* CPUs 0, 1, 3 */
 	int rx[2] = { 1, 3 }, out[2];
-	struct place_pin pin = { .policy = PLACE_SAME_CPU };
+	struct kperf_pin pin = { .policy = KPERF_PIN_RX_CPU };
 	char err[128];
 
 	(void)state;
@@ -165,7 +165,7 @@ static void test_worker_policies(void **state)
 					  sizeof(err)), 0);
 	assert_int_equal(out[0], 1);
 	assert_int_equal(out[1], 3);
-	pin = (struct place_pin){ .policy = PLACE_OFFSET, .offset = 1 };
+	pin = (struct kperf_pin){ .policy = KPERF_PIN_OFFSET, .offset = 1 };
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), 0);
 	assert_int_equal(out[0], 3);	/* 1 -> next online is 3 */
@@ -175,7 +175,7 @@ static void test_worker_policies(void **state)
 					  sizeof(err)), 0);
 	assert_int_equal(out[0], 0);
 	assert_int_equal(out[1], 1);
-	pin = (struct place_pin){ .policy = PLACE_CROSS };
+	pin = (struct kperf_pin){ .policy = KPERF_PIN_CROSS };
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), 0);
 	assert_int_equal(out[0], 3);
@@ -183,7 +183,7 @@ static void test_worker_policies(void **state)
 	assert_int_equal(place_worker_cpu(&pin, rx, 1, online, out, err,
 					  sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "2 flows"));
-	pin = (struct place_pin){ .policy = PLACE_EXPLICIT, .cpu = 2 };
+	pin = (struct kperf_pin){ .policy = KPERF_PIN_CPU, .cpu = 2 };
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "CPU 2"));
@@ -191,12 +191,12 @@ static void test_worker_policies(void **state)
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), 0);
 	assert_int_equal(out[0], 3);
-	pin = (struct place_pin){ .policy = PLACE_NONE };
+	pin = (struct kperf_pin){ .policy = KPERF_PIN_NONE };
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), 0);
 	assert_int_equal(out[1], -1);
 	rx[0] = -1;
-	pin = (struct place_pin){ .policy = PLACE_SAME_CPU };
+	pin = (struct kperf_pin){ .policy = KPERF_PIN_RX_CPU };
 	assert_int_equal(place_worker_cpu(&pin, rx, 2, online, out, err,
 					  sizeof(err)), -EINVAL);
 }
