@@ -8,9 +8,12 @@
 
 #include "client/place.h"
 #include "client/run.h"
+#include "common/hostinfo.h"
 
-static int place_side(struct run *r, struct side *s, const struct kperf_pin *pin)
+static int place_side(struct run *r, struct side *s,
+		      const struct kperf_pin *pin, int end)
 {
+	const struct opts *o = r->o;
 	int *rx = calloc(r->n, sizeof(*rx));
 	char msg[256];
 	unsigned int i;
@@ -26,12 +29,21 @@ static int place_side(struct run *r, struct side *s, const struct kperf_pin *pin
 	free(rx);
 	if (ret < 0)
 		return ctl_fail(s->ctl, ret, "%s", msg);
+	/* An explicit CPU per flow: the list, repeated over the flows. */
+	if (o->n_wrk_cpus[end] < 2)
+		return 0;
+	for (i = 0; i < o->n_wrk_cpus[end]; i++)
+		if (!cpuset_has(s->ctl->hello.online, o->wrk_cpus[end][i]))
+			return ctl_fail(s->ctl, -EINVAL, "CPU %d is not "
+					"online", o->wrk_cpus[end][i]);
+	for (i = 0; i < r->n; i++)
+		s->worker_cpu[i] = o->wrk_cpus[end][i % o->n_wrk_cpus[end]];
 	return 0;
 }
 
 int flows_place_workers(struct run *r)
 {
-	int ret = place_side(r, &r->src, &r->o->pin_src);
+	int ret = place_side(r, &r->src, &r->o->pin_src, 0);
 
-	return ret ? ret : place_side(r, &r->dst, &r->o->pin_dst);
+	return ret ? ret : place_side(r, &r->dst, &r->o->pin_dst, 1);
 }

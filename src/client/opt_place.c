@@ -38,6 +38,44 @@ static int parse_uint(const char *opt, const char *val, long max, int *out,
 	return 0;
 }
 
+/* "3" or "0,1,3,2": one CPU per flow, in flow order, repeated. */
+static int parse_cpus(struct opt_place *p, int end, const char *opt,
+		      const char *val, char *err, size_t errlen)
+{
+	char buf[32];
+	const char *s = val;
+	size_t len;
+	int cpu, ret;
+
+	p->n_wrk[end] = 0;
+	while (*s) {
+		len = strcspn(s, ",");
+		if (!len || len >= sizeof(buf) ||
+		    p->n_wrk[end] == OPTS_WRK_CPUS_MAX)
+			return opt_err(err, errlen, opt, val, "is not a CPU or "
+				       "a list of at most 256 CPUs, one per "
+				       "flow (0,1,3)");
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		ret = parse_uint(opt, buf, KPERF_MAX_CPUS - 1, &cpu, err,
+				 errlen);
+		if (ret)
+			return ret;
+		p->wrk[end][p->n_wrk[end]++] = (uint16_t)cpu;
+		s += len + (s[len] == ',');
+		if (!*s && s[-1] == ',')
+			return opt_err(err, errlen, opt, val, "ends with a "
+				       "comma");
+	}
+	if (!p->n_wrk[end])
+		return opt_err(err, errlen, opt, val, "is not a CPU");
+	if (end)
+		p->dst_wrk = p->wrk[end][0];
+	else
+		p->src_wrk = p->wrk[end][0];
+	return 0;
+}
+
 static int parse_list(const char *opt, const char *val, uint64_t *set,
 		      char *err, size_t errlen)
 {
@@ -82,10 +120,8 @@ int opt_place_opt(struct opt_place *p, struct opts *o, int id,
 		return set_policy(p, o, opt, KPERF_PIN_NONE, err, errlen);
 	case OPT_CPU_SRC_WRK:
 	case OPT_CPU_DST_WRK:
-		return parse_uint(opt, val, KPERF_MAX_CPUS - 1,
-				  id == OPT_CPU_SRC_WRK ? &p->src_wrk :
-							  &p->dst_wrk,
-				  err, errlen);
+		return parse_cpus(p, id == OPT_CPU_DST_WRK, opt, val, err,
+				  errlen);
 	case OPT_CPU_MIN:
 		return parse_uint(opt, val, KPERF_MAX_CPUS - 1, &p->cpu_min,
 				  err, errlen);
@@ -146,6 +182,8 @@ int opt_place_finish(struct opt_place *p, struct opts *o, char *err,
 		return -EINVAL;
 	}
 	/* An explicit CPU wins over the global policy on its end. */
+	memcpy(o->wrk_cpus, p->wrk, sizeof(o->wrk_cpus));
+	memcpy(o->n_wrk_cpus, p->n_wrk, sizeof(o->n_wrk_cpus));
 	if (p->src_wrk >= 0)
 		o->pin_src = (struct kperf_pin){ KPERF_PIN_CPU, 0, p->src_wrk };
 	if (p->dst_wrk >= 0)

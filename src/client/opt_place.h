@@ -50,6 +50,8 @@ struct opt_place {
 	const char *policy_opt;		/* the global policy option given */
 	int cpu_min, cpu_max;		/* -1: not given */
 	int src_wrk, dst_wrk;		/* explicit worker CPU, -1: none */
+	uint16_t wrk[2][OPTS_WRK_CPUS_MAX];	/* the lists, src and dst */
+	unsigned int n_wrk[2];
 	int have_rx, have_src_rx, have_dst_rx;
 	uint64_t rx[KPERF_CPU_WORDS];
 	uint64_t src_rx[KPERF_CPU_WORDS];

@@ -12,6 +12,8 @@
 
 #include <kperf/kperf.h>
 
+#define OPTS_WRK_CPUS_MAX	256
+
 struct opts {
 	/* Host options (struct kperf_host). */
 	const char *address, *port;		/* default localhost, 18323 */
@@ -32,6 +34,13 @@ struct opts {
 	int have_src_rx_cpus, have_dst_rx_cpus;	/* else: any online CPU */
 	uint64_t src_rx_cpus[KPERF_CPU_WORDS], dst_rx_cpus[KPERF_CPU_WORDS];
 	int allow_shared_cpus;			/* skip collision-free matching */
+	/*
+	 * --cpu-src-wrk / --cpu-dst-wrk given as a list: flow i's worker
+	 * on each end on wrk_cpus[end][i % n]; pin_* is KPERF_PIN_CPU with
+	 * the first.  n 0 or 1: the pin policy alone.
+	 */
+	uint16_t wrk_cpus[2][OPTS_WRK_CPUS_MAX];
+	unsigned int n_wrk_cpus[2];
 	unsigned int placement_attempts;	/* default 500 */
 	/*
 	 * TCP settings of every data connection, on both ends; 0 / "" leave

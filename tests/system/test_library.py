@@ -222,3 +222,18 @@ def test_bidir(lab):
                       (["--waitall", "yes"], "--waitall yes")):
         r = lab.stream("-t", "0.5", "--bidir", *bad)
         assert r.rc == 2 and says in r.stderr, r
+
+
+def test_worker_cpu_per_flow(lab):
+    """--cpu-src-wrk/--cpu-dst-wrk as lists: flow i's worker on the i-th
+    CPU of each end, as the sessions read the affinity back."""
+    if len(lablib.online_cpus()) < 2:
+        pytest.skip("one CPU: one list is all there is")
+    r = lab.stream("-t", "0.5", "-n", "2", "--allow-shared-cpus",
+                   "--cpu-src-wrk", "1,0", "--cpu-dst-wrk", "0,1", "--json")
+    assert r.rc == 0, r
+    flows = r.json["flows"]
+    assert [f["src"]["worker_cpu"] for f in flows] == [1, 0], flows
+    assert [f["dst"]["worker_cpu"] for f in flows] == [0, 1], flows
+    r = lab.stream("-t", "0.5", "--cpu-src-wrk", "0,4095")
+    assert r.rc == 1 and "CPU 4095 is not online" in r.stderr, r
