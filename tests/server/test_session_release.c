@@ -3,8 +3,9 @@
  * test_session_release ENGINE - a session whose control connection
  * closes in the middle of a test releases everything it had: two
  * sessions over loopback on ENGINE (epoll, block, io_uring), b sending
- * to a, and the test closes a's control socket first (a stops while b
- * still sends), then b's.
+ * 64 KiB writes to a, which reads 512-byte blocks and checks them, so
+ * that it cannot keep up; the test closes a's control socket first (a
+ * stops and drains while b still sends faster than a reads), then b's.
  *
  * Checks: both sess_run() return 0; the process has the fds, threads
  * and io_uring instances it had before the sessions started (ASan
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	tp_open(&p, dp.n_flows);
 	tp_side(&a, PROTO_TEST_STREAM, PROTO_ROLE_PASSIVE, &dp);
 	tp_side(&b, PROTO_TEST_STREAM, PROTO_ROLE_ACTIVE, &dp);
+	a.req.read_size = 512;
+	a.req.flags = PROTO_TEST_F_VALIDATE;
 	b.req.duration_ms = 60000;	/* ended by the test long before */
 	T_EQ(tp_start(&p, &a, &b), 0);
 	tp_check_engine(&p, &dp);
