@@ -2,11 +2,13 @@
 # The whole test suite, as CI runs it (.ci/run):
 #   1. scripts/setup.sh (packages)
 #   2. build/ with -Werror, unit tests (meson test)
-#   3. build-asan/ with ASan + UBSan, unit tests again
-#   4. system tests (tests/system, pytest) on build/, then on build-asan/:
+#   3. the 'server' suite (tests/server) again on build/, as nobody: they
+#      must need no root
+#   4. build-asan/ with ASan + UBSan, unit tests again (server suite too)
+#   5. system tests (tests/system, pytest) on build/, then on build-asan/:
 #      real kperfd and kperf across network namespaces; they need root and
 #      skip without it.
-#   5. VM tests (tests/vm, pytest) on build/: kperf in a qemu guest running
+#   6. VM tests (tests/vm, pytest) on build/: kperf in a qemu guest running
 #      Debian's kernel (kTLS); they skip when the lab cannot run.
 # Every stage runs even when an earlier one failed (except what needs a
 # build that failed); the exit code is non-zero when any stage failed.
@@ -52,6 +54,35 @@ unit_tests() {	# unit_tests BUILD_DIR
 	meson test -C "$1" --print-errorlogs 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	count_meson "$log"
+	return "$rc"
+}
+# The 'server' suite as nobody, to show it needs no root.  meson test
+# would write its logs into the build tree, which nobody may not: the
+# executables run directly, with the arguments meson lists for them, and
+# are counted as meson counts (0 pass, 77 skip, else fail).
+server_tests_nobody() {	# server_tests_nobody BUILD_DIR
+	local name line out st rc=0
+	local -a cmd
+	while IFS=$'\t' read -r name line; do
+		read -ra cmd <<< "$line"
+		out=$(cd / && timeout -k 10 120 setpriv --reuid=nobody \
+			--regid=nogroup --clear-groups -- "${cmd[@]}" 2>&1)
+		st=$?
+		case $st in
+		0)	n_pass=$((n_pass + 1))
+			echo "ok    $name" ;;
+		77)	n_skip=$((n_skip + 1))
+			echo "SKIP  $name: $(grep -m 1 '^SKIP' <<< "$out")" ;;
+		*)	n_fail=$((n_fail + 1))
+			rc=1
+			echo "FAIL  $name (exit $st)"
+			tail -n 20 <<< "$out" ;;
+		esac
+	done < <(meson introspect --tests "$1" | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if any(s.endswith(":server") for s in t["suite"]):
+        print(t["name"] + "\t" + " ".join(t["cmd"]))')
 	return "$rc"
 }
 stage() {	# stage NAME COMMAND...: run, record the outcome
@@ -123,6 +154,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 if stage "build (build/, -Werror)" kperf_build build -Dwerror=true; then
 	stage "unit tests (build/)" unit_tests build
+	stage "server tests as nobody (build/)" server_tests_nobody build
 	built=1
 else
 	built=0

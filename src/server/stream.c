@@ -111,10 +111,19 @@ static void recv_stop_tx(struct worker *w, struct flow *f, uint64_t now)
 {
 }
 
-/* The sender has finished and its data is acked: read what is queued. */
+/*
+ * The sender has finished and its data is acked: read what is queued,
+ * and no more.  A peer still sending (its session went on when this one
+ * ended in a test, or a client stopped this side first) would otherwise
+ * keep the worker draining past the session's wait for its ack, after
+ * which the session frees the flows and the buffer it reads into.
+ */
 static void recv_stop(struct worker *w, struct flow *f)
 {
-	while (!f->err && recv_some(w, f, 1) > 0)
+	uint64_t left = xfer_rx_queued(w, f), rx0 = f->rx_bytes;
+
+	while (!f->err && f->rx_bytes - rx0 < left &&
+	       recv_some(w, f, 1) > 0)
 		;
 }
 

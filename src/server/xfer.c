@@ -7,15 +7,18 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "common/clock.h"
 #include "common/pattern.h"
 #include "proto/proto.h"
 #include "server/flow.h"
+#include "server/uring.h"
 #include "server/worker.h"
 #include "server/xfer.h"
 
@@ -307,6 +310,16 @@ ssize_t xfer_recv(struct worker *w, struct flow *f, size_t len)
 	if (n > 0)
 		f->x.rx_off += (uint64_t)n;
 	return n;
+}
+
+uint64_t xfer_rx_queued(const struct worker *w, const struct flow *f)
+{
+	int inq = 0;
+
+	if (ioctl(f->fd, SIOCINQ, &inq) < 0 || inq < 0)
+		return UINT64_MAX;
+	return (uint64_t)inq + (w->io->ops->recv ? (uint64_t)URING_NBUFS *
+						   URING_BUF_MAX : 0);
 }
 
 void xfer_event(struct worker *w, struct flow *f, unsigned int *ev)

@@ -13,6 +13,7 @@
  *	                        blocks (SO_RCVTIMEO, SO_RCVLOWAT)
  *	xfer_send / xfer_recv   in the hot path
  *	xfer_event(w, f, &ev)   before a flow's io: zero-copy completions
+ *	xfer_rx_queued(w, f)    at the stop: the most left to read
  *	xfer_tx_idle(f)         from the session: no send still in flight
  *	xfer_finish(w, f)       at the end: the completions still due
  *	xfer_disarm(f)          after the test
@@ -21,6 +22,7 @@
 #define KPERF_XFER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct flow;
@@ -48,6 +50,14 @@ ssize_t xfer_send(struct worker *w, struct flow *f, size_t len);
  * read (checked when validating), 0 at EOF, or -errno (-EAGAIN: none).
  */
 ssize_t xfer_recv(struct worker *w, struct flow *f, size_t len);
+
+/*
+ * At a test's stop: the most f can have to read from a peer that has
+ * stopped, what its socket holds now (SIOCINQ) and what its engine may
+ * hold besides (io_uring's provided buffers); UINT64_MAX when the socket
+ * cannot say.
+ */
+uint64_t xfer_rx_queued(const struct worker *w, const struct flow *f);
 
 /* Engine events for f: read zero-copy completions, clear what they set. */
 void xfer_event(struct worker *w, struct flow *f, unsigned int *ev);
