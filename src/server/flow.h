@@ -10,6 +10,11 @@
  * ends (no new work; finish what is in flight), stop when the test ends
  * (drain what is queued).  They touch only the flow and the worker's
  * buffer: no allocation, no locks, no syscalls but the I/O.
+ *
+ * What only the traffic type needs hangs off the flow's traffic pointer,
+ * set when the test is armed, never in the hot loop (rr.c: in-flight
+ * counts, time rings and the latency histogram, set by rr_arm; NULL for
+ * stream).
  */
 #ifndef KPERF_FLOW_H
 #define KPERF_FLOW_H
@@ -18,26 +23,19 @@
 
 struct worker;
 struct flow;
-struct hist;
 
 struct flow_ops {
 	void (*start)(struct worker *w, struct flow *f, uint64_t now);
 	void (*io)(struct worker *w, struct flow *f, unsigned int ev);
 	void (*stop_tx)(struct worker *w, struct flow *f, uint64_t now);
 	void (*stop)(struct worker *w, struct flow *f);
-};
-
-/* Request/response state; rr.c owns it. */
-struct flow_rr {
-	uint32_t inflight;	/* active: requests started, unanswered */
-	uint32_t owed;		/* passive: requests complete, unanswered */
-	uint64_t unsent;	/* bytes of started messages not yet sent */
-	uint64_t rx_msg_bytes;	/* bytes of the message being read */
-	uint64_t *t_sent;	/* ring, depth entries: active: send times; */
-				/* passive with a delay: due times */
-	uint32_t head, tail;	/* ring positions (mod depth) */
-	uint64_t next_due_ns;	/* passive with a delay: next answer, 0 none */
-	struct hist *hist;	/* active: latency of every transaction */
+	/* Optional: the warm-up is over (rr: the latency histogram). */
+	void (*reset)(struct worker *w, struct flow *f);
+	/*
+	 * Optional, for a test with a response delay: do what is due by
+	 * now; return when the next thing is due, 0 for nothing.
+	 */
+	uint64_t (*timer)(struct worker *w, struct flow *f, uint64_t now);
 };
 
 /*
@@ -92,7 +90,7 @@ struct flow {
 	uint64_t t_first_ns;	/* first byte moved (active: start) */
 	uint64_t t_last_ns;	/* last byte moved (active: stop) */
 	uint32_t idle;		/* active: nothing in flight (rr drained) */
-	struct flow_rr rr;
+	void *traffic;		/* the traffic type's (rr.c), or NULL */
 	struct flow_xfer x;
 	struct flow_uring u;
 };

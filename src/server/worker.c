@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "common/hist.h"
 #include "common/taskstat.h"
 #include "proto/proto.h"
 #include "server/worker.h"
@@ -105,8 +104,8 @@ static void wrk_reset(struct worker *w)
 		flow_publish(&f->t_first_ns,
 			     f->role == PROTO_ROLE_ACTIVE ? now : 0);
 		flow_publish(&f->t_last_ns, 0);
-		if (f->rr.hist)
-			hist_reset(f->rr.hist);
+		if (f->ops->reset)
+			f->ops->reset(w, f);
 	}
 }
 
@@ -156,19 +155,15 @@ static void wrk_stop(struct worker *w)
 /* Answer the delayed responses that are due; the next due time, or 0. */
 static uint64_t wrk_timers(struct worker *w)
 {
-	uint64_t now = clock_now_ns(), next = 0;
+	uint64_t now = clock_now_ns(), next = 0, due;
 	unsigned int i;
 
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
-		uint64_t due = f->rr.next_due_ns;
 
-		if (!due || !f->running || f->err)
+		if (!f->ops->timer || !f->running || f->err)
 			continue;
-		if (due <= now) {
-			f->ops->io(w, f, 0);
-			due = f->rr.next_due_ns;
-		}
+		due = f->ops->timer(w, f, now);
 		if (due && (!next || due < next))
 			next = due;
 	}
