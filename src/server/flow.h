@@ -11,10 +11,13 @@
  * (drain what is queued).  They touch only the flow and the worker's
  * buffer: no allocation, no locks, no syscalls but the I/O.
  *
- * What only the traffic type needs hangs off the flow's traffic pointer,
- * set when the test is armed, never in the hot loop (rr.c: in-flight
- * counts, time rings and the latency histogram, set by rr_arm; NULL for
- * stream).
+ * Ownership: struct flow holds what every engine and traffic type uses
+ * (socket, role, the counters the session samples, the data path's
+ * state in x).  What only one of them needs hangs off a pointer set when
+ * the test is armed, never in the hot loop: eng is the engine's (io_uring:
+ * its receive queue, set by the engine's attach; NULL on epoll and
+ * block), traffic the traffic type's (rr.c: in-flight counts, time rings
+ * and the latency histogram, set by rr_arm; NULL for stream).
  */
 #ifndef KPERF_FLOW_H
 #define KPERF_FLOW_H
@@ -56,28 +59,16 @@ struct flow_xfer {
 	int rcvlowat_set;	/* SO_RCVLOWAT set for whole blocks */
 };
 
-/* A flow's share of a completion engine (engine_uring.c owns it). */
-#define FLOW_URING_RQ	64	/* >= the buffers a worker provides */
-
-struct flow_uring {
-	uint32_t rq_bid[FLOW_URING_RQ];	/* received buffers, in order */
-	uint32_t rq_len[FLOW_URING_RQ];
-	uint32_t rq_head, rq_tail;
-	uint32_t rq_used;	/* bytes of the head buffer consumed */
-	int32_t rx_res;		/* EOF (0) or -errno after the data */
-	uint8_t rx_ended;	/* rx_res is set */
-	uint8_t recv_armed;	/* a (multishot) receive is pending */
-	uint8_t send_busy;	/* a send is pending; published (drain) */
-	uint8_t queued;	/* queued for a synthetic event */
-	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
-	int32_t tx_err;
-};
-
 struct flow {
 	int fd;
 	uint8_t role;		/* PROTO_ROLE_* */
 	uint8_t running;	/* started and not stopped */
 	uint8_t stopping;	/* stop_tx seen: no new work */
+	/*
+	 * An engine that sends for the flow (io_uring) holds a send it has
+	 * not completed; published: the session's drain waits for it.
+	 */
+	uint8_t tx_busy;
 	uint32_t conn_id;
 	uint32_t events;	/* what the engine watches for now */
 	int err;		/* first errno of this flow, 0 if none */
@@ -90,9 +81,9 @@ struct flow {
 	uint64_t t_first_ns;	/* first byte moved (active: start) */
 	uint64_t t_last_ns;	/* last byte moved (active: stop) */
 	uint32_t idle;		/* active: nothing in flight (rr drained) */
+	void *eng;		/* the engine's per-flow state, or NULL */
 	void *traffic;		/* the traffic type's (rr.c), or NULL */
 	struct flow_xfer x;
-	struct flow_uring u;
 };
 
 #define flow_publish(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)

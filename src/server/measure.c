@@ -51,9 +51,7 @@ static void measure_free(struct session *s)
 	for (i = 0; t->tws && i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
 
-		if (w->ring.ops)
-			w->ring.ops->fini(&w->ring);
-		w->ring.ops = NULL;
+		wrk_disarm(w);
 		free(t->tws[i].cpu_hits);
 		free(w->flows);
 		w->flows = NULL;
@@ -239,13 +237,9 @@ static int measure_arm_workers(struct measure *t, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	if (t->params.engine != PROTO_ENGINE_IO_URING)
-		return 0;
+	/* Each worker's engine for this test, once it has all its flows. */
 	for (i = 0; i < t->n_tws; i++) {
-		struct worker *w = t->tws[i].w;
-
-		ret = uring_setup(&w->ring, w->cmd_fd, &t->params,
-				  t->tws[i].n_flows, err, errlen);
+		ret = wrk_arm(t->tws[i].w, &t->params, err, errlen);
 		if (ret < 0)
 			return ret;
 	}

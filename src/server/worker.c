@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/taskstat.h"
 #include "proto/proto.h"
+#include "server/uring.h"
 #include "server/worker.h"
 #include "server/xfer.h"
 
@@ -62,6 +63,48 @@ int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
 	       p->tx_mode != PROTO_TX_ZEROCOPY;
 }
 
+/* The worker's own view of the flag it publishes for wrk_kick. */
+static int wrk_blocking(const struct worker *w)
+{
+	return __atomic_load_n(&w->blocking, __ATOMIC_RELAXED);
+}
+
+static void engine_fini(struct io_engine *e)
+{
+	if (e->ops)
+		e->ops->fini(e);
+	*e = (struct io_engine){ 0 };
+}
+
+int wrk_arm(struct worker *w, const struct wrk_params *p, char *err,
+	    size_t errlen)
+{
+	struct io_engine *e = &w->test_eng;
+	unsigned int i;
+	int ret = 0;
+
+	if (p->engine == PROTO_ENGINE_IO_URING) {
+		ret = uring_setup(e, w->cmd_fd, p, w->n_flows, err, errlen);
+	} else if (wrk_blocks(p, w->flows, w->n_flows)) {
+		/* Its flow's own blocking I/O is the wait. */
+		e->ops = &io_block_ops;
+		ret = e->ops->init(e, w->cmd_fd);
+	}
+	for (i = 0; !ret && e->ops && e->ops->attach && i < w->n_flows; i++)
+		ret = e->ops->attach(e, w->flows[i]);
+	return ret;
+}
+
+void wrk_disarm(struct worker *w)
+{
+	unsigned int i;
+
+	/* What the engine gave the flows goes with it. */
+	for (i = 0; i < w->n_flows; i++)
+		w->flows[i]->eng = NULL;
+	engine_fini(&w->test_eng);
+}
+
 static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
@@ -69,14 +112,12 @@ static void wrk_run(struct worker *w)
 	int ret;
 
 	w->p = *w->params;
-	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
-		w->io = &w->ring;
-	} else if (wrk_blocks(&w->p, w->flows, w->n_flows)) {
-		/* Its flow's own blocking I/O is the wait. */
-		w->io = &w->blk;
+	/* wrk_arm chose the test's engine: epoll unless it set one up. */
+	if (w->test_eng.ops)
+		w->io = &w->test_eng;
+	if (w->io->ops == &io_block_ops)
 		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
-	}
-	w->budget = w->io == &w->blk ? 1 : WRK_IO_BUDGET;
+	w->budget = wrk_blocking(w) ? 1 : WRK_IO_BUDGET;
 	ret = w->io->ops->start ? w->io->ops->start(w->io) : 0;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
@@ -139,7 +180,7 @@ static void wrk_stop(struct worker *w)
 		if (!f->running)
 			continue;
 		/* Draining wants EAGAIN: leave blocking mode first. */
-		if (w->io == &w->blk)
+		if (wrk_blocking(w))
 			flow_watch(w, f, 0);
 		f->ops->stop(w, f);
 		flow_watch(w, f, 0);
@@ -278,7 +319,7 @@ static void *wrk_main(void *arg)
 		if (ret < 0)
 			break;
 		/* Blocked I/O learns of commands by signal: check the seq. */
-		if (w->io == &w->blk &&
+		if (wrk_blocking(w) &&
 		    __atomic_load_n(&w->cmd_seq, __ATOMIC_ACQUIRE) != w->ack_seq)
 			w->cmd_pending = 1;
 		if (w->cmd_pending) {
@@ -331,9 +372,7 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	w->cpu_req = cpu;
 	w->cpu_pinned = -1;
 	w->notify_fd = notify_fd;
-	w->eng.fd = -1;
 	w->eng.ops = &io_epoll_ops;
-	w->blk.ops = &io_block_ops;
 	w->io = &w->eng;
 	w->budget = WRK_IO_BUDGET;
 	pthread_once(&kick_once, kick_install);
@@ -343,7 +382,6 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	ret = w->eng.ops->init(&w->eng, w->cmd_fd);
 	if (ret < 0)
 		goto close_cmd;
-	w->blk.ops->init(&w->blk, w->cmd_fd);
 	ret = -pthread_create(&w->thread, NULL, wrk_main, w);
 	if (ret < 0)
 		goto fini_engine;
@@ -357,7 +395,7 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	return 0;
 
 fini_engine:
-	w->eng.ops->fini(&w->eng);
+	engine_fini(&w->eng);
 close_cmd:
 	close(w->cmd_fd);
 	w->cmd_fd = -1;
@@ -401,9 +439,8 @@ void wrk_destroy(struct worker *w)
 		pthread_join(w->thread, NULL);
 		w->thread = 0;
 	}
-	w->eng.ops->fini(&w->eng);
-	if (w->ring.ops)
-		w->ring.ops->fini(&w->ring);
+	engine_fini(&w->eng);
+	engine_fini(&w->test_eng);
 	close(w->cmd_fd);
 	w->cmd_fd = -1;
 }
