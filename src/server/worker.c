@@ -83,13 +83,8 @@ int wrk_arm(struct worker *w, const struct wrk_params *p, char *err,
 	unsigned int i;
 	int ret = 0;
 
-	if (p->engine == PROTO_ENGINE_IO_URING) {
+	if (p->engine == PROTO_ENGINE_IO_URING)
 		ret = uring_setup(e, w->cmd_fd, p, w->n_flows, err, errlen);
-	} else if (wrk_blocks(p, w->flows, w->n_flows)) {
-		/* Its flow's own blocking I/O is the wait. */
-		e->ops = &io_block_ops;
-		ret = e->ops->init(e, w->cmd_fd);
-	}
 	for (i = 0; !ret && e->ops && e->ops->attach && i < w->n_flows; i++)
 		ret = e->ops->attach(e, w->flows[i]);
 	return ret;
@@ -105,6 +100,31 @@ void wrk_disarm(struct worker *w)
 	engine_fini(&w->test_eng);
 }
 
+/*
+ * The engine of the test: io_uring when the session armed it (wrk_arm),
+ * else the blocking engine where wrk_blocks, set up here for the test and
+ * torn down at STOP, else epoll.  0 or -errno, the flows' error.
+ */
+static int wrk_engine(struct worker *w)
+{
+	struct io_engine *e = &w->test_eng;
+	int ret;
+
+	if (!e->ops && wrk_blocks(&w->p, w->flows, w->n_flows)) {
+		/* Its flow's own blocking I/O is the wait. */
+		e->ops = &io_block_ops;
+		ret = e->ops->init(e, w->cmd_fd);
+		if (ret < 0) {
+			engine_fini(e);
+			return ret;
+		}
+		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
+	}
+	if (e->ops)
+		w->io = e;
+	return w->io->ops->start ? w->io->ops->start(w->io) : 0;
+}
+
 static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
@@ -112,13 +132,8 @@ static void wrk_run(struct worker *w)
 	int ret;
 
 	w->p = *w->params;
-	/* wrk_arm chose the test's engine: epoll unless it set one up. */
-	if (w->test_eng.ops)
-		w->io = &w->test_eng;
-	if (w->io->ops == &io_block_ops)
-		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
+	ret = wrk_engine(w);
 	w->budget = wrk_blocking(w) ? 1 : WRK_IO_BUDGET;
-	ret = w->io->ops->start ? w->io->ops->start(w->io) : 0;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
@@ -187,6 +202,9 @@ static void wrk_stop(struct worker *w)
 		xfer_finish(w, f);
 		f->running = 0;
 	}
+	/* The blocking engine was this test's; io_uring goes at wrk_disarm. */
+	if (wrk_blocking(w))
+		engine_fini(&w->test_eng);
 	w->io = &w->eng;
 	__atomic_store_n(&w->blocking, 0, __ATOMIC_RELEASE);
 	/* The session frees the flows once this is acknowledged. */

@@ -12,11 +12,13 @@
  *
  * Engines (io.h): a worker owns an epoll engine from its spawn to its end,
  * which waits for commands between tests and runs the tests on epoll.  A
- * test on another engine gets one more, of its kind only: wrk_arm sets up
- * io_uring (the test asks for it) or the blocking engine (wrk_blocks) in
- * test_eng and attaches the flows to it before RUN; the worker switches to
- * it at RUN and back to epoll at STOP; wrk_disarm frees it.  The engines'
- * state is behind their own pointers, so a worker holds two small handles.
+ * test on another engine gets one more, of its kind only, in test_eng:
+ * io_uring, which the session sets up with wrk_arm before RUN (its errors
+ * go in the TEST_START reply) and frees with wrk_disarm after STOP; or
+ * the blocking engine (wrk_blocks), which the worker sets up itself at
+ * RUN and frees at STOP.  The worker runs on test_eng from RUN to STOP,
+ * on epoll otherwise.  The engines' state is behind their own pointers,
+ * so a worker holds two small handles.
  */
 #ifndef KPERF_WORKER_H
 #define KPERF_WORKER_H
@@ -67,7 +69,7 @@ struct worker {
 	unsigned int ack_seq;	/* atomic */
 	int cmd_pending;	/* the command eventfd fired */
 	struct io_engine eng;	/* epoll: always there, used between tests */
-	struct io_engine test_eng;	/* block or io_uring: wrk_arm..disarm */
+	struct io_engine test_eng;	/* io_uring or block, ops NULL: none */
 	struct io_engine *io;	/* the engine in use */
 	int blocking;		/* atomic: io is block, commands need a kick */
 	int budget;		/* I/O calls per flow per wake-up */
@@ -101,10 +103,10 @@ int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
 	       unsigned int n_flows);
 
 /*
- * Before RUN, once w->flows are set: set up the engine this test runs on
- * when it is not epoll (io_uring for p->engine, else block where
- * wrk_blocks) and attach every flow to it.  0, or -errno with err set
- * when there is more to say than strerror.
+ * Before RUN, once w->flows are set: set up the engine the session must
+ * set up for a test with params p (io_uring, when p asks for it) and
+ * attach every flow to it; nothing for the others.  0, or -errno with
+ * err set when there is more to say than strerror.
  */
 int wrk_arm(struct worker *w, const struct wrk_params *p, char *err,
 	    size_t errlen);
