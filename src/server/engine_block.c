@@ -10,21 +10,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "server/io.h"
 
+/* The one flow the engine drives (e->priv), for one test. */
+struct blk {
+	struct flow *flow;
+	unsigned int events;
+};
+
 static int blk_init(struct io_engine *e, int cmd_fd)
 {
-	e->fd = -1;
-	e->flow = NULL;
-	e->events = 0;
-	return 0;
+	e->priv = calloc(1, sizeof(struct blk));
+	return e->priv ? 0 : -ENOMEM;
 }
 
 static void blk_fini(struct io_engine *e)
 {
-	e->flow = NULL;
+	free(e->priv);
+	e->priv = NULL;
 }
 
 static int set_blocking(int fd, int on)
@@ -40,30 +46,34 @@ static int set_blocking(int fd, int on)
 static int blk_watch(struct io_engine *e, struct flow *f, int fd,
 		     unsigned int ev)
 {
+	struct blk *b = e->priv;
 	int ret;
 
-	if (e->flow)
+	if (b->flow)
 		return -EBUSY;
 	ret = set_blocking(fd, 1);
 	if (ret < 0)
 		return ret;
-	e->flow = f;
-	e->flow_fd = fd;
-	e->events = ev;
+	b->flow = f;
+	b->events = ev;
 	return 0;
 }
 
 static int blk_mod(struct io_engine *e, struct flow *f, int fd,
 		   unsigned int ev)
 {
-	e->events = ev;
+	struct blk *b = e->priv;
+
+	b->events = ev;
 	return 0;
 }
 
 static int blk_unwatch(struct io_engine *e, struct flow *f, int fd)
 {
-	e->flow = NULL;
-	e->events = 0;
+	struct blk *b = e->priv;
+
+	b->flow = NULL;
+	b->events = 0;
 	return set_blocking(fd, 0);
 }
 
@@ -74,11 +84,13 @@ static int blk_unwatch(struct io_engine *e, struct flow *f, int fd)
 static int blk_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 		    void *arg)
 {
-	if (!e->flow) {
+	const struct blk *b = e->priv;
+
+	if (!b->flow) {
 		pause();	/* until the next command's signal */
 		return 0;
 	}
-	cb(arg, e->flow, e->events & IO_EV_OUT ? IO_EV_OUT : IO_EV_IN);
+	cb(arg, b->flow, b->events & IO_EV_OUT ? IO_EV_OUT : IO_EV_IN);
 	return 1;
 }
 

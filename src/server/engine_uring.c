@@ -38,8 +38,28 @@
 #define UD_CANCEL	3
 #define UD_KIND		7ull
 
+#define UR_RQ		64	/* >= the buffers a worker provides */
+
 /* Every queued receive holds a buffer: a flow's queue never overflows. */
-_Static_assert(FLOW_URING_RQ >= URING_NBUFS, "receive queue per flow");
+_Static_assert(UR_RQ >= URING_NBUFS, "receive queue per flow");
+
+/*
+ * A flow's share of the engine (f->eng): its received buffers in order,
+ * how its requests ended, what it sent and has yet to take.  Whether a
+ * send is in flight is the flow's tx_busy, which the session reads.
+ */
+struct ur_flow {
+	uint32_t rq_bid[UR_RQ];	/* received buffers, in order */
+	uint32_t rq_len[UR_RQ];
+	uint32_t rq_head, rq_tail;
+	uint32_t rq_used;	/* bytes of the head buffer consumed */
+	int32_t rx_res;		/* EOF (0) or -errno after the data */
+	uint8_t rx_ended;	/* rx_res is set */
+	uint8_t recv_armed;	/* a (multishot) receive is pending */
+	uint8_t queued;		/* queued for a synthetic event */
+	int32_t tx_err;
+	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
+};
 
 struct uring {
 	struct io_uring ring;
@@ -58,6 +78,8 @@ struct uring {
 	uint32_t pending;	/* requests whose last completion is due */
 	struct flow **ready;	/* flows owed a synthetic event */
 	unsigned int n_ready, cap;
+	struct ur_flow *flows;	/* cap, handed out by attach */
+	unsigned int n_attached;
 };
 
 static struct io_uring_sqe *ur_sqe(struct uring *u)
@@ -83,9 +105,9 @@ static void ur_recycle(struct uring *u)
 	u->lent = -1;
 }
 
-static int rq_empty(const struct flow *f)
+static int rq_empty(const struct ur_flow *q)
 {
-	return f->u.rq_head == f->u.rq_tail;
+	return q->rq_head == q->rq_tail;
 }
 
 static void arm_cmd(struct uring *u)
@@ -102,6 +124,7 @@ static void arm_cmd(struct uring *u)
 static void arm_recv(struct uring *u, struct flow *f, size_t len)
 {
 	struct io_uring_sqe *sqe = ur_sqe(u);
+	struct ur_flow *q = f->eng;
 
 	if (!sqe)
 		return;
@@ -117,7 +140,7 @@ static void arm_recv(struct uring *u, struct flow *f, size_t len)
 		sqe->buf_group = UR_BGID;
 	}
 	io_uring_sqe_set_data64(sqe, (uintptr_t)f | UD_RECV);
-	f->u.recv_armed = 1;
+	q->recv_armed = 1;
 	u->pending++;
 }
 
@@ -128,11 +151,12 @@ static void arm_recv(struct uring *u, struct flow *f, size_t len)
 static unsigned int owed(const struct uring *u, const struct flow *f,
 			 unsigned int events)
 {
+	const struct ur_flow *q = f->eng;
 	unsigned int ev = 0;
 
-	if ((events & IO_EV_OUT) && !f->u.send_busy)
+	if ((events & IO_EV_OUT) && !f->tx_busy)
 		ev |= IO_EV_OUT;
-	if ((events & IO_EV_IN) && (!rq_empty(f) || f->u.rx_ended))
+	if ((events & IO_EV_IN) && (!rq_empty(q) || q->rx_ended))
 		ev |= IO_EV_IN;
 	return u->quiesced ? 0 : ev;
 }
@@ -140,8 +164,10 @@ static unsigned int owed(const struct uring *u, const struct flow *f,
 /* Queue f for a synthetic event at the next wait, once. */
 static void want(struct uring *u, struct flow *f, unsigned int events)
 {
-	if (owed(u, f, events) && !f->u.queued && u->n_ready < u->cap) {
-		f->u.queued = 1;
+	struct ur_flow *q = f->eng;
+
+	if (owed(u, f, events) && !q->queued && u->n_ready < u->cap) {
+		q->queued = 1;
 		u->ready[u->n_ready++] = f;
 	}
 }
@@ -150,9 +176,10 @@ static int ur_mod(struct io_engine *e, struct flow *f, int fd,
 		  unsigned int ev)
 {
 	struct uring *u = e->priv;
+	const struct ur_flow *q = f->eng;
 
-	if ((ev & IO_EV_IN) && !f->u.recv_armed && !f->u.rx_ended &&
-	    rq_empty(f) && !u->quiesced)
+	if ((ev & IO_EV_IN) && !q->recv_armed && !q->rx_ended &&
+	    rq_empty(q) && !u->quiesced)
 		arm_recv(u, f, u->buf_size);
 	want(u, f, ev);
 	return 0;
@@ -168,9 +195,10 @@ static int ur_watch(struct io_engine *e, struct flow *f, int fd,
 static int ur_unwatch(struct io_engine *e, struct flow *f, int fd)
 {
 	struct uring *u = e->priv;
+	const struct ur_flow *q = f->eng;
 	struct io_uring_sqe *sqe;
 
-	if (!f->u.recv_armed || u->quiesced)
+	if (!q->recv_armed || u->quiesced)
 		return 0;
 	sqe = ur_sqe(u);
 	if (!sqe)
@@ -183,17 +211,18 @@ static int ur_unwatch(struct io_engine *e, struct flow *f, int fd)
 static void on_recv(struct uring *u, struct flow *f,
 		    const struct io_uring_cqe *cqe)
 {
+	struct ur_flow *q = f->eng;
 	uint32_t slot;
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
-		f->u.recv_armed = 0;
+		q->recv_armed = 0;
 		u->pending--;
 	}
 	if (cqe->res > 0) {
-		slot = f->u.rq_tail++ % FLOW_URING_RQ;
-		f->u.rq_bid[slot] = (cqe->flags & IORING_CQE_F_BUFFER) ?
+		slot = q->rq_tail++ % UR_RQ;
+		q->rq_bid[slot] = (cqe->flags & IORING_CQE_F_BUFFER) ?
 			cqe->flags >> IORING_CQE_BUFFER_SHIFT : UR_NO_BID;
-		f->u.rq_len[slot] = (uint32_t)cqe->res;
+		q->rq_len[slot] = (uint32_t)cqe->res;
 		return;
 	}
 	switch (cqe->res) {
@@ -211,13 +240,15 @@ static void on_recv(struct uring *u, struct flow *f,
 	default:
 		break;
 	}
-	f->u.rx_ended = 1;
-	f->u.rx_res = cqe->res;		/* 0: EOF */
+	q->rx_ended = 1;
+	q->rx_res = cqe->res;		/* 0: EOF */
 }
 
 static void on_send(struct uring *u, struct flow *f,
 		    const struct io_uring_cqe *cqe)
 {
+	struct ur_flow *q = f->eng;
+
 	if (cqe->flags & IORING_CQE_F_NOTIF) {
 		/* The kernel is done with a zero-copy send's pages. */
 		f->x.zc_done++;
@@ -231,11 +262,11 @@ static void on_send(struct uring *u, struct flow *f,
 	else {
 		u->pending--;
 	}
-	flow_publish(&f->u.send_busy, 0);
+	flow_publish(&f->tx_busy, 0);
 	if (cqe->res >= 0)
-		f->u.tx_done += (uint64_t)cqe->res;
-	else if (cqe->res != -ECANCELED && !f->u.tx_err)
-		f->u.tx_err = cqe->res;
+		q->tx_done += (uint64_t)cqe->res;
+	else if (cqe->res != -ECANCELED && !q->tx_err)
+		q->tx_err = cqe->res;
 }
 
 /* One completion; cb NULL while quiescing (record, call nobody). */
@@ -245,6 +276,7 @@ static int on_cqe(struct uring *u, const struct io_uring_cqe *cqe, io_cb cb,
 	uint64_t ud = io_uring_cqe_get_data64(cqe);
 	struct flow *f = (struct flow *)(uintptr_t)(ud & ~UD_KIND);
 	unsigned int kind = ud & UD_KIND, ev;
+	const struct ur_flow *q;
 
 	if (ud == UD_CMD) {
 		if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -269,7 +301,8 @@ static int on_cqe(struct uring *u, const struct io_uring_cqe *cqe, io_cb cb,
 	 * starts again whether or not the flow read to EAGAIN; bytes left
 	 * queued, or room to send, come back without a completion.
 	 */
-	if ((f->events & IO_EV_IN) && !f->u.recv_armed && !f->u.rx_ended &&
+	q = f->eng;
+	if ((f->events & IO_EV_IN) && !q->recv_armed && !q->rx_ended &&
 	    !u->quiesced)
 		arm_recv(u, f, u->buf_size);
 	want(u, f, f->events);
@@ -307,9 +340,10 @@ static int ur_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 	n = u->n_ready;
 	for (i = 0; i < n; i++) {
 		struct flow *f = u->ready[i];
+		struct ur_flow *q = f->eng;
 		unsigned int ev;
 
-		f->u.queued = 0;
+		q->queued = 0;
 		ev = owed(u, f, f->events);
 		if (ev) {
 			cb(arg, f, ev);
@@ -318,8 +352,11 @@ static int ur_wait(struct io_engine *e, int64_t timeout_ns, io_cb cb,
 	}
 	memmove(u->ready, u->ready + n, (u->n_ready - n) * sizeof(*u->ready));
 	u->n_ready -= n;
-	for (i = 0; i < u->n_ready; i++)
-		u->ready[i]->u.queued = 1;
+	for (i = 0; i < u->n_ready; i++) {
+		struct ur_flow *q = u->ready[i]->eng;
+
+		q->queued = 1;
+	}
 	return handled;
 }
 
@@ -327,22 +364,23 @@ static ssize_t ur_send(struct io_engine *e, struct flow *f, const void *buf,
 		       size_t len, int zerocopy)
 {
 	struct uring *u = e->priv;
+	struct ur_flow *q = f->eng;
 	struct io_uring_sqe *sqe;
 	ssize_t n;
 
-	if (f->u.tx_done) {
-		n = (ssize_t)f->u.tx_done;
-		f->u.tx_done = 0;
+	if (q->tx_done) {
+		n = (ssize_t)q->tx_done;
+		q->tx_done = 0;
 		return n;
 	}
-	if (f->u.tx_err) {
-		n = f->u.tx_err;
-		f->u.tx_err = 0;
+	if (q->tx_err) {
+		n = q->tx_err;
+		q->tx_err = 0;
 		return n;
 	}
 	if (u->quiesced)
 		return -ENODATA;
-	if (f->u.send_busy)
+	if (f->tx_busy)
 		return -EAGAIN;
 	sqe = ur_sqe(u);
 	if (!sqe)
@@ -355,7 +393,7 @@ static ssize_t ur_send(struct io_engine *e, struct flow *f, const void *buf,
 		io_uring_prep_send(sqe, f->fd, buf, len, MSG_NOSIGNAL);
 	}
 	io_uring_sqe_set_data64(sqe, (uintptr_t)f | UD_SEND);
-	flow_publish(&f->u.send_busy, 1);
+	flow_publish(&f->tx_busy, 1);
 	u->pending++;
 	return -EAGAIN;
 }
@@ -364,32 +402,33 @@ static ssize_t ur_recv(struct io_engine *e, struct flow *f, size_t len,
 		       const uint8_t **data)
 {
 	struct uring *u = e->priv;
+	struct ur_flow *q = f->eng;
 	uint32_t slot, bid, avail;
 	size_t n;
 
 	ur_recycle(u);
-	if (!rq_empty(f)) {
-		slot = f->u.rq_head % FLOW_URING_RQ;
-		bid = f->u.rq_bid[slot];
-		avail = f->u.rq_len[slot] - f->u.rq_used;
+	if (!rq_empty(q)) {
+		slot = q->rq_head % UR_RQ;
+		bid = q->rq_bid[slot];
+		avail = q->rq_len[slot] - q->rq_used;
 		n = len < avail ? len : avail;
 		*data = bid == UR_NO_BID ? NULL :
-			u->bufs + (size_t)bid * u->buf_size + f->u.rq_used;
-		f->u.rq_used += (uint32_t)n;
-		if (f->u.rq_used == f->u.rq_len[slot]) {
-			f->u.rq_head++;
-			f->u.rq_used = 0;
+			u->bufs + (size_t)bid * u->buf_size + q->rq_used;
+		q->rq_used += (uint32_t)n;
+		if (q->rq_used == q->rq_len[slot]) {
+			q->rq_head++;
+			q->rq_used = 0;
 			/* Back to the kernel at the next call, once checked. */
 			if (bid != UR_NO_BID)
 				u->lent = bid;
 		}
 		return (ssize_t)n;
 	}
-	if (f->u.rx_ended)
-		return f->u.rx_res;
+	if (q->rx_ended)
+		return q->rx_res;
 	if (u->quiesced)
 		return -ENODATA;
-	if (!f->u.recv_armed)
+	if (!q->recv_armed)
 		arm_recv(u, f, u->rx_mode == PROTO_RX_TRUNC ? len :
 						   u->buf_size);
 	return -EAGAIN;
@@ -440,6 +479,7 @@ static void ur_fini(struct io_engine *e)
 	if (u->bufs)
 		munmap(u->bufs, (size_t)u->nbufs * u->buf_size);
 	free(u->ready);
+	free(u->flows);
 	free(u);
 	e->priv = NULL;
 	e->ops = NULL;
@@ -448,6 +488,17 @@ static void ur_fini(struct io_engine *e)
 static int ur_init(struct io_engine *e, int cmd_fd)
 {
 	return -EOPNOTSUPP;	/* uring_setup() does it, with the params */
+}
+
+/* The flow's share of what uring_setup allocated for n_flows flows. */
+static int ur_attach(struct io_engine *e, struct flow *f)
+{
+	struct uring *u = e->priv;
+
+	if (u->n_attached >= u->cap)
+		return -ENOSPC;
+	f->eng = &u->flows[u->n_attached++];
+	return 0;
 }
 
 /* The worker's thread becomes the ring's one submitter. */
@@ -471,6 +522,7 @@ const struct io_ops io_uring_ops = {
 	.name = "io_uring",
 	.init = ur_init,
 	.fini = ur_fini,
+	.attach = ur_attach,
 	.watch = ur_watch,
 	.mod = ur_mod,
 	.unwatch = ur_unwatch,
@@ -602,7 +654,6 @@ int uring_setup(struct io_engine *e, int cmd_fd, const struct wrk_params *p,
 		return -ENOMEM;
 	e->priv = u;
 	e->ops = &io_uring_ops;
-	e->fd = -1;
 	u->cmd_fd = cmd_fd;
 	u->multishot = 1;
 	u->lent = -1;
@@ -618,6 +669,7 @@ int uring_setup(struct io_engine *e, int cmd_fd, const struct wrk_params *p,
 	while (u->nbufs < 2 * n_flows && u->nbufs < URING_NBUFS)
 		u->nbufs *= 2;
 	u->ready = calloc(n_flows ? n_flows : 1, sizeof(*u->ready));
+	u->flows = calloc(n_flows ? n_flows : 1, sizeof(*u->flows));
 	/*
 	 * One submitter (the worker) whose completions run their task work
 	 * only when it waits: fewer interrupts of the worker, batched
@@ -633,12 +685,13 @@ int uring_setup(struct io_engine *e, int cmd_fd, const struct wrk_params *p,
 		ret = io_uring_queue_init(UR_ENTRIES, &u->ring, 0);
 	if (ret < 0) {
 		free(u->ready);
+		free(u->flows);
 		free(u);
 		e->priv = NULL;
 		e->ops = NULL;
 		return ring_error(ret, err, errlen);
 	}
-	if (!u->ready) {
+	if (!u->ready || !u->flows) {
 		ret = -ENOMEM;
 		goto fail;
 	}

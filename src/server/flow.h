@@ -10,6 +10,14 @@
  * ends (no new work; finish what is in flight), stop when the test ends
  * (drain what is queued).  They touch only the flow and the worker's
  * buffer: no allocation, no locks, no syscalls but the I/O.
+ *
+ * Ownership: struct flow holds what every engine and traffic type uses
+ * (socket, role, the counters the session samples, the data path's
+ * state in x).  What only one of them needs hangs off a pointer set when
+ * the test is armed, never in the hot loop: eng is the engine's (io_uring:
+ * its receive queue, set by the engine's attach; NULL on epoll and
+ * block), traffic the traffic type's (rr.c: in-flight counts, time rings
+ * and the latency histogram, set by rr_arm; NULL for stream).
  */
 #ifndef KPERF_FLOW_H
 #define KPERF_FLOW_H
@@ -18,26 +26,19 @@
 
 struct worker;
 struct flow;
-struct hist;
 
 struct flow_ops {
 	void (*start)(struct worker *w, struct flow *f, uint64_t now);
 	void (*io)(struct worker *w, struct flow *f, unsigned int ev);
 	void (*stop_tx)(struct worker *w, struct flow *f, uint64_t now);
 	void (*stop)(struct worker *w, struct flow *f);
-};
-
-/* Request/response state; rr.c owns it. */
-struct flow_rr {
-	uint32_t inflight;	/* active: requests started, unanswered */
-	uint32_t owed;		/* passive: requests complete, unanswered */
-	uint64_t unsent;	/* bytes of started messages not yet sent */
-	uint64_t rx_msg_bytes;	/* bytes of the message being read */
-	uint64_t *t_sent;	/* ring, depth entries: active: send times; */
-				/* passive with a delay: due times */
-	uint32_t head, tail;	/* ring positions (mod depth) */
-	uint64_t next_due_ns;	/* passive with a delay: next answer, 0 none */
-	struct hist *hist;	/* active: latency of every transaction */
+	/* Optional: the warm-up is over (rr: the latency histogram). */
+	void (*reset)(struct worker *w, struct flow *f);
+	/*
+	 * Optional, for a test with a response delay: do what is due by
+	 * now; return when the next thing is due, 0 for nothing.
+	 */
+	uint64_t (*timer)(struct worker *w, struct flow *f, uint64_t now);
 };
 
 /*
@@ -58,28 +59,16 @@ struct flow_xfer {
 	int rcvlowat_set;	/* SO_RCVLOWAT set for whole blocks */
 };
 
-/* A flow's share of a completion engine (engine_uring.c owns it). */
-#define FLOW_URING_RQ	64	/* >= the buffers a worker provides */
-
-struct flow_uring {
-	uint32_t rq_bid[FLOW_URING_RQ];	/* received buffers, in order */
-	uint32_t rq_len[FLOW_URING_RQ];
-	uint32_t rq_head, rq_tail;
-	uint32_t rq_used;	/* bytes of the head buffer consumed */
-	int32_t rx_res;		/* EOF (0) or -errno after the data */
-	uint8_t rx_ended;	/* rx_res is set */
-	uint8_t recv_armed;	/* a (multishot) receive is pending */
-	uint8_t send_busy;	/* a send is pending; published (drain) */
-	uint8_t queued;	/* queued for a synthetic event */
-	uint64_t tx_done;	/* bytes sent, not yet taken by the flow */
-	int32_t tx_err;
-};
-
 struct flow {
 	int fd;
 	uint8_t role;		/* PROTO_ROLE_* */
 	uint8_t running;	/* started and not stopped */
 	uint8_t stopping;	/* stop_tx seen: no new work */
+	/*
+	 * An engine that sends for the flow (io_uring) holds a send it has
+	 * not completed; published: the session's drain waits for it.
+	 */
+	uint8_t tx_busy;
 	uint32_t conn_id;
 	uint32_t events;	/* what the engine watches for now */
 	int err;		/* first errno of this flow, 0 if none */
@@ -92,9 +81,9 @@ struct flow {
 	uint64_t t_first_ns;	/* first byte moved (active: start) */
 	uint64_t t_last_ns;	/* last byte moved (active: stop) */
 	uint32_t idle;		/* active: nothing in flight (rr drained) */
-	struct flow_rr rr;
+	void *eng;		/* the engine's per-flow state, or NULL */
+	void *traffic;		/* the traffic type's (rr.c), or NULL */
 	struct flow_xfer x;
-	struct flow_uring u;
 };
 
 #define flow_publish(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)

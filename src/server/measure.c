@@ -10,7 +10,6 @@
 
 #include "common/clock.h"
 #include "common/cpustat.h"
-#include "common/hist.h"
 #include "common/log.h"
 #include "common/pattern.h"
 #include "common/taskstat.h"
@@ -18,6 +17,7 @@
 #include "server/tcpstat.h"
 #include "server/measure_priv.h"
 #include "server/measure.h"
+#include "server/rr.h"
 #include "server/uring.h"
 #include "server/xfer.h"
 
@@ -45,15 +45,13 @@ static void measure_free(struct session *s)
 			c->rx_off = f->x.rx_off;
 		}
 		xfer_disarm(f);
-		hist_free(f->rr.hist);
-		free(f->rr.t_sent);
+		if (t->req.type == PROTO_TEST_RR)
+			rr_disarm(f);
 	}
 	for (i = 0; t->tws && i < t->n_tws; i++) {
 		struct worker *w = t->tws[i].w;
 
-		if (w->ring.ops)
-			w->ring.ops->fini(&w->ring);
-		w->ring.ops = NULL;
+		wrk_disarm(w);
 		free(t->tws[i].cpu_hits);
 		free(w->flows);
 		w->flows = NULL;
@@ -148,27 +146,6 @@ static const struct flow_ops *flow_ops_of(uint16_t type, uint8_t role)
 	}
 }
 
-/* Latency histogram and send-time ring, or the due-time ring. */
-static int arm_rr_flow(struct measure *t, struct flow *f)
-{
-	const struct wrk_params *p = &t->params;
-	int active = f->role == PROTO_ROLE_ACTIVE;
-
-	if (t->req.type != PROTO_TEST_RR)
-		return 0;
-	if (active ? p->timing : p->resp_delay_ns > 0) {
-		f->rr.t_sent = calloc(p->depth, sizeof(*f->rr.t_sent));
-		if (!f->rr.t_sent)
-			return -ENOMEM;
-	}
-	if (active && p->timing) {
-		f->rr.hist = hist_new();
-		if (!f->rr.hist)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 /* One buffer per worker; RR reads what is there, so at least 64 KiB. */
 static size_t buf_len(const struct measure *t)
 {
@@ -229,9 +206,11 @@ static int measure_arm_workers(struct measure *t, char *err, size_t errlen)
 		struct flow *f = &t->flows[j].f;
 
 		f->ops = flow_ops_of(t->req.type, f->role);
-		ret = arm_rr_flow(t, f);
-		if (ret < 0)
-			return ret;
+		if (t->req.type == PROTO_TEST_RR) {
+			ret = rr_arm(f, &t->params);
+			if (ret < 0)
+				return ret;
+		}
 		ret = xfer_arm(f, &t->params, &what);
 		if (ret < 0) {
 			snprintf(err, errlen, "flow %u: %s: %s", j, what,
@@ -258,13 +237,9 @@ static int measure_arm_workers(struct measure *t, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	if (t->params.engine != PROTO_ENGINE_IO_URING)
-		return 0;
+	/* Each worker's engine for this test, once it has all its flows. */
 	for (i = 0; i < t->n_tws; i++) {
-		struct worker *w = t->tws[i].w;
-
-		ret = uring_setup(&w->ring, w->cmd_fd, &t->params,
-				  t->tws[i].n_flows, err, errlen);
+		ret = wrk_arm(t->tws[i].w, &t->params, err, errlen);
 		if (ret < 0)
 			return ret;
 	}

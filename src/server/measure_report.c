@@ -9,6 +9,7 @@
 #include "server/session.h"
 #include "server/tcpstat.h"
 #include "server/measure_priv.h"
+#include "server/rr.h"
 
 /* The CPU a worker ran on most: pinned, sampled, or last seen. */
 static int worker_cpu_ran(const struct measure *t, const struct measure_worker *tw)
@@ -167,10 +168,11 @@ static int send_hists(struct session *s, struct measure *t)
 	for (i = 0; i < t->req.n && !ret; i++) {
 		struct flow *f = &t->flows[i].f;
 		struct proto_hist m = { .conn_id = f->conn_id };
+		const struct hist *h = rr_hist(f);
 
-		if (!f->rr.hist)
+		if (!h)
 			continue;
-		n = hist_export(f->rr.hist, &sum, pairs, HIST_NBUCKETS);
+		n = hist_export(h, &sum, pairs, HIST_NBUCKETS);
 		if (n < 0 || n > PROTO_HIST_MAX_PAIRS) {
 			ret = -EOVERFLOW;
 			break;

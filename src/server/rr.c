@@ -11,12 +11,68 @@
  * Messages are counted in bytes: no headers.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "common/clock.h"
 #include "common/hist.h"
+#include "proto/proto.h"
 #include "server/flow.h"
+#include "server/rr.h"
 #include "server/worker.h"
 #include "server/xfer.h"
+
+/* A flow's request/response state (f->traffic), from rr_arm to rr_disarm. */
+struct rr_flow {
+	uint32_t inflight;	/* active: requests started, unanswered */
+	uint32_t owed;		/* passive: requests complete, unanswered */
+	uint64_t unsent;	/* bytes of started messages not yet sent */
+	uint64_t rx_msg_bytes;	/* bytes of the message being read */
+	uint32_t head, tail;	/* t_sent positions (mod depth) */
+	uint64_t next_due_ns;	/* passive with a delay: next answer, 0 none */
+	struct hist *hist;	/* active: latency of every transaction */
+	/*
+	 * depth entries where they are used (else none): active and timed:
+	 * send times; passive with a delay: due times.
+	 */
+	uint64_t t_sent[];
+};
+
+int rr_arm(struct flow *f, const struct wrk_params *p)
+{
+	int active = f->role == PROTO_ROLE_ACTIVE;
+	size_t ring = (active ? p->timing : p->resp_delay_ns > 0) ?
+		      p->depth : 0;
+	struct rr_flow *r;
+
+	r = calloc(1, sizeof(*r) + ring * sizeof(r->t_sent[0]));
+	if (!r)
+		return -ENOMEM;
+	f->traffic = r;
+	if (active && p->timing) {
+		r->hist = hist_new();
+		if (!r->hist)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void rr_disarm(struct flow *f)
+{
+	struct rr_flow *r = f->traffic;
+
+	if (!r)
+		return;
+	hist_free(r->hist);
+	free(r);
+	f->traffic = NULL;
+}
+
+struct hist *rr_hist(const struct flow *f)
+{
+	const struct rr_flow *r = f->traffic;
+
+	return r ? r->hist : NULL;
+}
 
 /* Hand up to `unsent` bytes to the kernel; 0, or -1 when it is full. */
 static int send_pending(struct worker *w, struct flow *f, uint64_t *unsent)
@@ -62,7 +118,7 @@ static ssize_t recv_avail(struct worker *w, struct flow *f)
 static void active_send(struct worker *w, struct flow *f, uint64_t now)
 {
 	const struct wrk_params *p = &w->p;
-	struct flow_rr *r = &f->rr;
+	struct rr_flow *r = f->traffic;
 	uint32_t k = 0;
 
 	if (!f->stopping && r->inflight < p->depth) {
@@ -83,7 +139,7 @@ static void active_complete(struct worker *w, struct flow *f, uint32_t k,
 			    uint64_t now)
 {
 	const struct wrk_params *p = &w->p;
-	struct flow_rr *r = &f->rr;
+	struct rr_flow *r = f->traffic;
 
 	if (k > r->inflight) {
 		/* More responses than requests: the peer is not kperf. */
@@ -104,7 +160,7 @@ static void active_complete(struct worker *w, struct flow *f, uint32_t k,
 static void active_io(struct worker *w, struct flow *f, unsigned int ev)
 {
 	const struct wrk_params *p = &w->p;
-	struct flow_rr *r = &f->rr;
+	struct rr_flow *r = f->traffic;
 	uint64_t now = 0;
 	ssize_t n = 0;
 	int i;
@@ -140,7 +196,9 @@ static void active_start(struct worker *w, struct flow *f, uint64_t now)
 
 static void active_stop_tx(struct worker *w, struct flow *f, uint64_t now)
 {
-	if (!f->rr.inflight && !f->rr.unsent)
+	const struct rr_flow *r = f->traffic;
+
+	if (!r->inflight && !r->unsent)
 		flow_publish(&f->idle, 1);
 }
 
@@ -148,11 +206,21 @@ static void rr_stop(struct worker *w, struct flow *f)
 {
 }
 
+/* The warm-up's latencies do not count. */
+static void active_reset(struct worker *w, struct flow *f)
+{
+	struct rr_flow *r = f->traffic;
+
+	if (r->hist)
+		hist_reset(r->hist);
+}
+
 const struct flow_ops rr_active_ops = {
 	.start = active_start,
 	.io = active_io,
 	.stop_tx = active_stop_tx,
 	.stop = rr_stop,
+	.reset = active_reset,
 };
 
 /* ---- passive end: requests in, responses out ---- */
@@ -161,7 +229,7 @@ const struct flow_ops rr_active_ops = {
 static void passive_answer(struct worker *w, struct flow *f, uint64_t now)
 {
 	const struct wrk_params *p = &w->p;
-	struct flow_rr *r = &f->rr;
+	struct rr_flow *r = f->traffic;
 	uint32_t k = 0;
 
 	if (!p->resp_delay_ns) {
@@ -191,7 +259,7 @@ static void passive_answer(struct worker *w, struct flow *f, uint64_t now)
 static void passive_io(struct worker *w, struct flow *f, unsigned int ev)
 {
 	const struct wrk_params *p = &w->p;
-	struct flow_rr *r = &f->rr;
+	struct rr_flow *r = f->traffic;
 	uint64_t now = 0;
 	uint32_t k;
 	ssize_t n;
@@ -241,9 +309,24 @@ static void passive_stop_tx(struct worker *w, struct flow *f, uint64_t now)
 {
 }
 
+/*
+ * Delayed responses: answer those due by now; the next due time, or 0.
+ * Through the table, as the worker calls io: a direct call here would
+ * make the compiler stop inlining passive_answer into passive_io.
+ */
+static uint64_t passive_timer(struct worker *w, struct flow *f, uint64_t now)
+{
+	const struct rr_flow *r = f->traffic;
+
+	if (r->next_due_ns && r->next_due_ns <= now)
+		f->ops->io(w, f, 0);
+	return r->next_due_ns;
+}
+
 const struct flow_ops rr_passive_ops = {
 	.start = passive_start,
 	.io = passive_io,
 	.stop_tx = passive_stop_tx,
 	.stop = rr_stop,
+	.timer = passive_timer,
 };

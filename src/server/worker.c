@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "common/hist.h"
 #include "common/taskstat.h"
 #include "proto/proto.h"
+#include "server/uring.h"
 #include "server/worker.h"
 #include "server/xfer.h"
 
@@ -63,6 +63,68 @@ int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
 	       p->tx_mode != PROTO_TX_ZEROCOPY;
 }
 
+/* The worker's own view of the flag it publishes for wrk_kick. */
+static int wrk_blocking(const struct worker *w)
+{
+	return __atomic_load_n(&w->blocking, __ATOMIC_RELAXED);
+}
+
+static void engine_fini(struct io_engine *e)
+{
+	if (e->ops)
+		e->ops->fini(e);
+	*e = (struct io_engine){ 0 };
+}
+
+int wrk_arm(struct worker *w, const struct wrk_params *p, char *err,
+	    size_t errlen)
+{
+	struct io_engine *e = &w->test_eng;
+	unsigned int i;
+	int ret = 0;
+
+	if (p->engine == PROTO_ENGINE_IO_URING)
+		ret = uring_setup(e, w->cmd_fd, p, w->n_flows, err, errlen);
+	for (i = 0; !ret && e->ops && e->ops->attach && i < w->n_flows; i++)
+		ret = e->ops->attach(e, w->flows[i]);
+	return ret;
+}
+
+void wrk_disarm(struct worker *w)
+{
+	unsigned int i;
+
+	/* What the engine gave the flows goes with it. */
+	for (i = 0; i < w->n_flows; i++)
+		w->flows[i]->eng = NULL;
+	engine_fini(&w->test_eng);
+}
+
+/*
+ * The engine of the test: io_uring when the session armed it (wrk_arm),
+ * else the blocking engine where wrk_blocks, set up here for the test and
+ * torn down at STOP, else epoll.  0 or -errno, the flows' error.
+ */
+static int wrk_engine(struct worker *w)
+{
+	struct io_engine *e = &w->test_eng;
+	int ret;
+
+	if (!e->ops && wrk_blocks(&w->p, w->flows, w->n_flows)) {
+		/* Its flow's own blocking I/O is the wait. */
+		e->ops = &io_block_ops;
+		ret = e->ops->init(e, w->cmd_fd);
+		if (ret < 0) {
+			engine_fini(e);
+			return ret;
+		}
+		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
+	}
+	if (e->ops)
+		w->io = e;
+	return w->io->ops->start ? w->io->ops->start(w->io) : 0;
+}
+
 static void wrk_run(struct worker *w)
 {
 	uint64_t now = clock_now_ns();
@@ -70,15 +132,8 @@ static void wrk_run(struct worker *w)
 	int ret;
 
 	w->p = *w->params;
-	if (w->p.engine == PROTO_ENGINE_IO_URING && w->ring.ops) {
-		w->io = &w->ring;
-	} else if (wrk_blocks(&w->p, w->flows, w->n_flows)) {
-		/* Its flow's own blocking I/O is the wait. */
-		w->io = &w->blk;
-		__atomic_store_n(&w->blocking, 1, __ATOMIC_RELEASE);
-	}
-	w->budget = w->io == &w->blk ? 1 : WRK_IO_BUDGET;
-	ret = w->io->ops->start ? w->io->ops->start(w->io) : 0;
+	ret = wrk_engine(w);
+	w->budget = wrk_blocking(w) ? 1 : WRK_IO_BUDGET;
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
 
@@ -105,8 +160,8 @@ static void wrk_reset(struct worker *w)
 		flow_publish(&f->t_first_ns,
 			     f->role == PROTO_ROLE_ACTIVE ? now : 0);
 		flow_publish(&f->t_last_ns, 0);
-		if (f->rr.hist)
-			hist_reset(f->rr.hist);
+		if (f->ops->reset)
+			f->ops->reset(w, f);
 	}
 }
 
@@ -140,13 +195,16 @@ static void wrk_stop(struct worker *w)
 		if (!f->running)
 			continue;
 		/* Draining wants EAGAIN: leave blocking mode first. */
-		if (w->io == &w->blk)
+		if (wrk_blocking(w))
 			flow_watch(w, f, 0);
 		f->ops->stop(w, f);
 		flow_watch(w, f, 0);
 		xfer_finish(w, f);
 		f->running = 0;
 	}
+	/* The blocking engine was this test's; io_uring goes at wrk_disarm. */
+	if (wrk_blocking(w))
+		engine_fini(&w->test_eng);
 	w->io = &w->eng;
 	__atomic_store_n(&w->blocking, 0, __ATOMIC_RELEASE);
 	/* The session frees the flows once this is acknowledged. */
@@ -156,19 +214,15 @@ static void wrk_stop(struct worker *w)
 /* Answer the delayed responses that are due; the next due time, or 0. */
 static uint64_t wrk_timers(struct worker *w)
 {
-	uint64_t now = clock_now_ns(), next = 0;
+	uint64_t now = clock_now_ns(), next = 0, due;
 	unsigned int i;
 
 	for (i = 0; i < w->n_flows; i++) {
 		struct flow *f = w->flows[i];
-		uint64_t due = f->rr.next_due_ns;
 
-		if (!due || !f->running || f->err)
+		if (!f->ops->timer || !f->running || f->err)
 			continue;
-		if (due <= now) {
-			f->ops->io(w, f, 0);
-			due = f->rr.next_due_ns;
-		}
+		due = f->ops->timer(w, f, now);
 		if (due && (!next || due < next))
 			next = due;
 	}
@@ -283,7 +337,7 @@ static void *wrk_main(void *arg)
 		if (ret < 0)
 			break;
 		/* Blocked I/O learns of commands by signal: check the seq. */
-		if (w->io == &w->blk &&
+		if (wrk_blocking(w) &&
 		    __atomic_load_n(&w->cmd_seq, __ATOMIC_ACQUIRE) != w->ack_seq)
 			w->cmd_pending = 1;
 		if (w->cmd_pending) {
@@ -336,9 +390,7 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	w->cpu_req = cpu;
 	w->cpu_pinned = -1;
 	w->notify_fd = notify_fd;
-	w->eng.fd = -1;
 	w->eng.ops = &io_epoll_ops;
-	w->blk.ops = &io_block_ops;
 	w->io = &w->eng;
 	w->budget = WRK_IO_BUDGET;
 	pthread_once(&kick_once, kick_install);
@@ -348,7 +400,6 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	ret = w->eng.ops->init(&w->eng, w->cmd_fd);
 	if (ret < 0)
 		goto close_cmd;
-	w->blk.ops->init(&w->blk, w->cmd_fd);
 	ret = -pthread_create(&w->thread, NULL, wrk_main, w);
 	if (ret < 0)
 		goto fini_engine;
@@ -362,7 +413,7 @@ int wrk_spawn(struct worker *w, uint32_t id, int cpu, int notify_fd)
 	return 0;
 
 fini_engine:
-	w->eng.ops->fini(&w->eng);
+	engine_fini(&w->eng);
 close_cmd:
 	close(w->cmd_fd);
 	w->cmd_fd = -1;
@@ -406,9 +457,8 @@ void wrk_destroy(struct worker *w)
 		pthread_join(w->thread, NULL);
 		w->thread = 0;
 	}
-	w->eng.ops->fini(&w->eng);
-	if (w->ring.ops)
-		w->ring.ops->fini(&w->ring);
+	engine_fini(&w->eng);
+	engine_fini(&w->test_eng);
 	close(w->cmd_fd);
 	w->cmd_fd = -1;
 }

@@ -9,6 +9,16 @@
  * are released) and EXIT.  A command is a sequence number bump plus an
  * eventfd write; the worker acknowledges through the session's notify
  * eventfd.  What a flow does is its flow_ops (flow.h).
+ *
+ * Engines (io.h): a worker owns an epoll engine from its spawn to its end,
+ * which waits for commands between tests and runs the tests on epoll.  A
+ * test on another engine gets one more, of its kind only, in test_eng:
+ * io_uring, which the session sets up with wrk_arm before RUN (its errors
+ * go in the TEST_START reply) and frees with wrk_disarm after STOP; or
+ * the blocking engine (wrk_blocks), which the worker sets up itself at
+ * RUN and frees at STOP.  The worker runs on test_eng from RUN to STOP,
+ * on epoll otherwise.  The engines' state is behind their own pointers,
+ * so a worker holds two small handles.
  */
 #ifndef KPERF_WORKER_H
 #define KPERF_WORKER_H
@@ -59,10 +69,9 @@ struct worker {
 	unsigned int ack_seq;	/* atomic */
 	int cmd_pending;	/* the command eventfd fired */
 	struct io_engine eng;	/* epoll: always there, used between tests */
-	struct io_engine blk;	/* block: a test with one flow */
-	struct io_engine ring;	/* io_uring: set up per test, ops NULL */
+	struct io_engine test_eng;	/* io_uring or block, ops NULL: none */
 	struct io_engine *io;	/* the engine in use */
-	int blocking;		/* atomic: io is blk, commands need a kick */
+	int blocking;		/* atomic: io is block, commands need a kick */
 	int budget;		/* I/O calls per flow per wake-up */
 	/* Test state, owned by the session outside RUN..STOP. */
 	struct flow **flows;
@@ -92,6 +101,17 @@ void wrk_kick(struct worker *w);
  */
 int wrk_blocks(const struct wrk_params *p, struct flow *const *flows,
 	       unsigned int n_flows);
+
+/*
+ * Before RUN, once w->flows are set: set up the engine the session must
+ * set up for a test with params p (io_uring, when p asks for it) and
+ * attach every flow to it; nothing for the others.  0, or -errno with
+ * err set when there is more to say than strerror.
+ */
+int wrk_arm(struct worker *w, const struct wrk_params *p, char *err,
+	    size_t errlen);
+/* After STOP (or a failed arm): free the test's engine; detach flows. */
+void wrk_disarm(struct worker *w);
 
 /* Stop the thread and release everything; safe on a failed spawn. */
 void wrk_destroy(struct worker *w);

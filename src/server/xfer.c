@@ -342,21 +342,26 @@ void xfer_event(struct worker *w, struct flow *f, unsigned int *ev)
  */
 int xfer_tx_idle(const struct flow *f)
 {
-	return !flow_read(&f->u.send_busy);
+	return !flow_read(&f->tx_busy);
 }
 
 void xfer_finish(struct worker *w, struct flow *f)
 {
 	uint64_t end = clock_now_ns() + ZC_FINISH_MS * NSEC_PER_MSEC;
 	struct pollfd pfd = { .fd = f->fd, .events = 0 };
+	const struct io_ops *ops = w->io->ops;
+	ssize_t n;
 
-	if (f->u.tx_done) {
-		/* Sent by the engine, never taken by the flow. */
-		f->x.tx_off += f->u.tx_done;
-		flow_publish(&f->tx_bytes, f->tx_bytes + f->u.tx_done);
-		f->u.tx_done = 0;
+	if (ops->send) {
+		/* Quiesced, the engine gives back what f never took: sent. */
+		n = ops->send(w->io, f, NULL, 0, 0);
+		if (n > 0) {
+			f->x.tx_off += (uint64_t)n;
+			flow_publish(&f->tx_bytes, f->tx_bytes + (uint64_t)n);
+		}
+		return;
 	}
-	if (w->p.tx_mode != PROTO_TX_ZEROCOPY || w->io->ops->send)
+	if (w->p.tx_mode != PROTO_TX_ZEROCOPY)
 		return;
 	zc_reap(f);
 	while (f->x.zc_done < f->x.zc_calls && clock_now_ns() < end) {

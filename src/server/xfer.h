@@ -69,7 +69,11 @@ void xfer_event(struct worker *w, struct flow *f, unsigned int *ev);
  */
 int xfer_tx_idle(const struct flow *f);
 
-/* The test is over: wait (bounded) for the zero-copy completions due. */
+/*
+ * The test is over and the engine quiesced: count as sent what the engine
+ * sent for f that f never took, and wait (bounded) for the zero-copy
+ * completions due.
+ */
 void xfer_finish(struct worker *w, struct flow *f);
 
 #endif
