@@ -17,17 +17,15 @@ import sys
 import time
 from pathlib import Path
 
+import cases as casemod
+import report
+import shell
+import tools
+from kperflab import lab as lablib
+from kperflab import procfs
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests" / "system"))
-
-import lab as lablib  # noqa: E402
-import cases as casemod  # noqa: E402
-import shell  # noqa: E402
-import procfs  # noqa: E402
-import report  # noqa: E402
-import tools  # noqa: E402
 
 PATHS = ("loopback", "netns")
 

@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "system"))
-
-import cases  # noqa: E402
-import procfs  # noqa: E402
-import report  # noqa: E402
-import tools  # noqa: E402
+import cases
+import report
+import sampler
+import tools
+from kperflab import procfs
 
 SOCKPERF_OUT = """\
 sockperf: == version #3.7-no.git ==
@@ -103,16 +101,16 @@ def test_zombie_stat_matches_wait4():
     p = subprocess.Popen([sys.executable, "-c",
                           "import time\nt=time.process_time()\n"
                           "while time.process_time()-t<0.3: pass"])
-    assert procfs.wait_exit(p, 10)
-    assert procfs.stat(p.pid)["state"] == "Z"
-    v, ru = procfs.final_cpu(p)
+    assert sampler.wait_exit(p, 10)
+    assert procfs.pid_stat(p.pid)["state"] == "Z"
+    v, ru = sampler.final_cpu(p)
     assert p.returncode == 0
     assert v >= 0.25 and abs(v - ru) <= 2.0 / procfs.CLK_TCK
 
 
 def test_sampler_keeps_last_values_of_children():
     p = subprocess.Popen(["sh", "-c", "sleep 0.3 & wait"])
-    s = procfs.Sampler(parents=(p.pid,), interval=0.02).start()
+    s = sampler.Sampler(parents=(p.pid,), interval=0.02).start()
     time.sleep(0.2)
     s.stop()
     p.wait()

@@ -8,37 +8,15 @@ percentage points.  Byte counts against TCP_INFO are checked in
 test_stream.py and test_rr.py; a paced rate against the set rate in
 test_tcp_settings.py."""
 
-import os
 import time
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
 SAMPLE_S = 0.010
 TEST_S = 5.0
-
-
-def proc_stat():
-    """{cpu: (idle ticks, total ticks)} from /proc/stat."""
-    out = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            if not line.startswith("cpu") or line.startswith("cpu "):
-                continue
-            name, *vals = line.split()
-            v = [int(x) for x in vals[:8]]
-            # user nice system idle iowait irq softirq steal
-            out[int(name[3:])] = (v[3] + v[4], sum(v))
-    return out
-
-
-def schedstat_ns(pid, tid):
-    try:
-        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
-            return int(f.read().split()[0])
-    except OSError:
-        return None
 
 
 def run_sampled(lab):
@@ -56,8 +34,8 @@ def run_sampled(lab):
             if ws:
                 tid, (pid, _) = next(iter(ws.items()))
                 worker = (pid, tid)
-        ns = schedstat_ns(*worker) if worker else None
-        samples.append((time.monotonic(), proc_stat(), ns))
+        ns = procfs.schedstat_ns(*worker) if worker else None
+        samples.append((time.monotonic(), procfs.cpu_times(), ns))
         time.sleep(SAMPLE_S)
     r = lab.kperf_finish(popen)
     assert r.rc == 0, r
@@ -89,15 +67,14 @@ def test_duration_and_cpu_match_the_kernel(lab):
     # Each end of the span is known to one sampling period.
     assert abs(span - dur) <= 0.01 * dur + 2 * SAMPLE_S, (span, dur)
 
-    a, b = samples[first][1], samples[last][1]
+    delta = procfs.cpu_delta(samples[first][1], samples[last][1])
     for side in ("src", "dst"):
         for row in doc["cpu"][side]:
-            c = row["cpu"]
-            d_idle = b[c][0] - a[c][0]
-            d_total = b[c][1] - a[c][1]
-            assert d_total > 0
-            harness_busy = 100.0 * (1 - d_idle / d_total)
+            d = delta[row["cpu"]]
+            assert d["total"] > 0
+            idle = d["idle"] + d["iowait"]
+            harness_busy = 100.0 * (1 - idle / d["total"])
             kperf_busy = 100.0 - row["idle"] - row["iowait"]
             assert abs(harness_busy - kperf_busy) <= 5.0, \
                 "%s CPU %d: kperf says %.1f%% busy, /proc/stat %.1f%%" % (
-                    side, c, kperf_busy, harness_busy)
+                    side, row["cpu"], kperf_busy, harness_busy)

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -98,7 +99,7 @@ def test_client_killed_mid_test(lab):
         % (took, snap, base)
     for pids in sessions.values():
         for pid in pids:
-            assert not lablib.pid_alive(pid), "session %d still there" % pid
+            assert not procfs.pid_alive(pid), "session %d still there" % pid
 
 
 def test_server_killed_mid_test(lab):

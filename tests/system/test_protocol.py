@@ -28,7 +28,8 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -236,10 +237,10 @@ class Server:
         return connect(self.host.ns, PORT)
 
     def snapshot(self):
-        return lablib.snapshot(self.proc.pid)
+        return procfs.snapshot(self.proc.pid)
 
     def sessions(self):
-        return lablib.children(self.proc.pid)
+        return procfs.children(self.proc.pid)
 
     def log(self):
         return self.proc.log_text()
@@ -374,7 +375,7 @@ def test_hello_facts(server):
     assert h["n_words"] == (h["ncpus"] + 63) // 64, h
     assert len(h["online"]) == h["n_online"] >= 1, h
     assert max(h["online"]) < h["ncpus"], "online bit past ncpus: %s" % h
-    assert h["online"] == lablib.online_cpus(), h
+    assert h["online"] == procfs.online_cpus(), h
     assert h["hostname"] and h["hostname"] == socket.gethostname(), h
     assert h["kernel"] == os.uname().release, h
     # Bits this session cannot lack; more may be announced.
@@ -927,7 +928,7 @@ def test_data_port_garbage(server):
     c.hello()
     port, token = c.listen()
     (sess,) = lablib.poll(server.sessions, SETTLE_S)
-    before = lablib.fd_count(sess)
+    before = procfs.fd_count(sess)
     rng = random.Random(0x4b504448)
     deadline = time.monotonic() + 60
     for i in range(200):
@@ -938,8 +939,8 @@ def test_data_port_garbage(server):
         except OSError:
             pass
         d.close()
-    assert lablib.poll(lambda: lablib.fd_count(sess) == before, SETTLE_S), \
-        "session fds: %d, before %d" % (lablib.fd_count(sess), before)
+    assert lablib.poll(lambda: procfs.fd_count(sess) == before, SETTLE_S), \
+        "session fds: %d, before %d" % (procfs.fd_count(sess), before)
     c.expect_error(T_CONN_INFO, ids_body(0), errno.ENOENT,
                    "connection id 0 does not exist")
     c.close()

@@ -20,20 +20,21 @@ import errno
 import os
 import socket
 import subprocess
-import sys
 import threading
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 LIBKPERF = lablib.build_dir() / "src" / "client" / "libkperf.so.0"
 PYDIR = lablib.REPO / "python"
 SWEEP = lablib.REPO / "examples" / "sweep.py"
 PYTHON = "/usr/bin/python3"
 
+# The module from the source tree (python/, on pytest.ini's pythonpath),
+# the library from the build tree.
 os.environ["KPERF_LIB"] = str(LIBKPERF)
-sys.path.insert(0, str(PYDIR))
 
 import kperf  # noqa: E402
 
@@ -277,7 +278,7 @@ def test_stream(lab):
     assert facts["address"] == a.addr
     assert facts["name"] == socket.gethostname()
     assert facts["kernel"] == os.uname().release
-    assert set(facts["online"]) == lablib.online_cpus()
+    assert set(facts["online"]) == procfs.online_cpus()
     assert max(facts["online"]) < facts["ncpus"]
     assert "stream" in facts["features"] and "samples" in facts["features"]
 

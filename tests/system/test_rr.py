@@ -4,7 +4,8 @@ pipelining depth, the responder's think time and warm-up."""
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -57,7 +58,7 @@ def test_rr_one_byte(lab):
 
 
 def test_rr_sizes_and_flows(lab):
-    n = min(2, len(lablib.online_cpus()))
+    n = min(2, len(procfs.online_cpus()))
     doc = rr(lab, "-s", "100", "--resp-size", "5000", "-n", n, "-t", "1")
     check_accounting(doc, 100, 5000)
     lat = doc["totals"]["rr"]["latency_us"]
@@ -81,7 +82,7 @@ def test_rr_resp_delay(lab):
     includes a cross-CPU wake-up as the delayed one does (with both
     workers on one CPU the baseline is a few us, less than a VM's wake-up
     from idle after a 2 ms sleep)."""
-    if len(lablib.online_cpus()) < 2:
+    if len(procfs.online_cpus()) < 2:
         pytest.skip("needs 2 CPUs for the cross-CPU placement")
     pin = ("--cpu-src-wrk", "0", "--cpu-dst-wrk", "1")
     base = rr(lab, "-s", "1", "-t", "1", *pin)

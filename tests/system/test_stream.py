@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -57,7 +58,7 @@ def check_report(doc, lab, n, duration):
         assert hh["kernel"] == os.uname().release
         assert hh["hostname"] == socket.gethostname()
         assert is_count(hh["ncpus"]) and hh["ncpus"] >= 1
-        assert max(lablib.online_cpus()) < hh["ncpus"]
+        assert max(procfs.online_cpus()) < hh["ncpus"]
         assert is_num(hh["window_s"]) and hh["window_s"] > 0
         assert is_num(hh["worker_cpu_s"]) and hh["worker_cpu_s"] >= 0
     ncpus = hosts["src"]["ncpus"]
@@ -138,7 +139,7 @@ def test_workers_pinned_to_rx_cpu(lab):
     """While the test runs, the kernel says each worker thread (kperf-wrk*
     in a session process, a child of kperfd) may run on exactly one CPU:
     the RX CPU that the report gives for its flow."""
-    n = min(2, len(lablib.online_cpus()))
+    n = min(2, len(procfs.online_cpus()))
     a, b = lab.hosts
     _, popen = lab.kperf_start("--src", a.addr, "--dst", b.addr,
                                "-t", "3", "-n", n, "--json")

@@ -21,7 +21,8 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -43,7 +44,7 @@ def ends(doc):
 
 
 def n_flows():
-    return min(2, len(lablib.online_cpus()))
+    return min(2, len(procfs.online_cpus()))
 
 
 def available_cc():

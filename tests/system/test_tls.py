@@ -28,7 +28,7 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
 
 lablib.require_lab()
 

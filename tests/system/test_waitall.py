@@ -23,7 +23,8 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -98,7 +99,7 @@ def traced_run(lab, tmp_path, *args):
     try:
         # Attached: the kernel names strace as kperfd's tracer.
         pid = lab.hosts[1].kperfd.pid
-        assert lablib.poll(lambda: tracer_of(pid) == st.pid, 5), st.pid
+        assert lablib.poll(lambda: procfs.tracer_pid(pid) == st.pid, 5), st.pid
         r = lab.stream("-t", "0.5", *args, timeout=60)
         assert r.rc == 0, r
     finally:
@@ -107,14 +108,6 @@ def traced_run(lab, tmp_path, *args):
     lines = out.read_text().splitlines()
     return [ln for ln in lines
             if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln or "recvfrom" in ln]
-
-
-def tracer_of(pid):
-    with open("/proc/%d/status" % pid) as fh:
-        for line in fh:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return 0
 
 
 def timeval(line):
