@@ -34,9 +34,9 @@ def test_flows_on_distinct_rx_cpus(lab, ncpus):
 
 
 def test_more_flows_than_cpus(lab, ncpus):
-    r = lab.stream("-t", "0.5", "-n", ncpus + 1, timeout=30)
+    # Refused before the test: a 60 s test would outlive the 30 s timeout.
+    r = lab.stream("-t", "60", "-n", ncpus + 1, timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     assert "--allow-shared-cpus" in r.stderr, r
 
     r = lab.stream("-t", "0.5", "-n", ncpus + 1, "--allow-shared-cpus",
@@ -142,9 +142,8 @@ def test_rx_cpus_restricts_placement(lab):
     f = r.json["flows"][0]
     assert f["src"]["rx_cpu"] == 1 and f["dst"]["rx_cpu"] == 1, f
 
-    r = lab.stream("-t", "0.5", "-n", "2", "--rx-cpus", "1", timeout=30)
+    r = lab.stream("-t", "60", "-n", "2", "--rx-cpus", "1", timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     assert "2 distinct RX CPUs" in r.stderr and "(1)" in r.stderr, r.stderr
     assert "--allow-shared-cpus" in r.stderr, r.stderr
 

