@@ -5,7 +5,7 @@ PYTHONPATH=tests /usr/bin/python3 bench/ktls.py).
 
     bench/run-ktls                        # 3 reps x 3 s, ~70 s
     bench/run-ktls --reps 5 --time 5
-    bench/run-ktls --render bench/results/ktls-<stamp>.json
+    bench/run-ktls --render bench/results/ktls-<stamp>.json.xz
 
 One guest boot runs every run, the variants alternating A B C D E A B C
 D E ...  Per run: Gbit/s (kperf's totals.throughput_gbps) and CPU-seconds
@@ -14,9 +14,9 @@ stime + cutime + cstime of each end's kperfd from /proc/PID/stat before
 and after the run; its sessions are reaped into cutime/cstime; the kperf
 client is added to the source end), and the TLS counters (kperf's
 hosts.<end>.tls_stat and the guest's own /proc/net/tls_stat reads) that
-show TLS was on.  Writes bench/results/ktls-<UTC timestamp>.json and .md
-and prints the markdown.  Method and caveats: bench/README.md, "kTLS (in
-the VM)".
+show TLS was on.  Writes bench/results/ktls-<UTC timestamp>.md,
+.summary.json and .json.xz (resultfiles.py) and prints the markdown.
+Method and caveats: bench/README.md, "kTLS (in the VM)".
 
 Under qemu's TCG the guest's CPU is emulated: absolute figures are far
 below a real host, and the ciphers' relative cost is that of emulated
@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import report
+import resultfiles
 import shell
 from kperflab import procfs
 from kperflab import vmlab
@@ -674,10 +675,12 @@ def build_doc(facts, options, results, plan_, elapsed, vm_timing, vm_error):
 
 
 def render(path):
-    doc = json.loads(Path(path).read_text())
+    """The tables (.md, .summary.json) of an earlier run, made again from
+    its raw document."""
+    doc = resultfiles.load(path)
     doc["summary"] = summarize(doc["runs"])
     text = md(doc)
-    Path(path).with_suffix(".md").write_text(text + "\n")
+    resultfiles.write_tables(path, doc, text)
     print(text)
     return 0
 
@@ -701,7 +704,8 @@ def parse_args(argv):
                     help="limit of the whole boot in seconds (default: "
                          "from reps and time)")
     ap.add_argument("--render", metavar="JSON",
-                    help="redo the markdown of an earlier results JSON")
+                    help="redo the tables of an earlier run from its raw "
+                         "document (ktls-<stamp>.json.xz, or .json)")
     a = ap.parse_args(argv)
     if a.reps < 1:
         ap.error("--reps must be at least 1")
@@ -760,12 +764,10 @@ def main(argv):
                "timeout_s": timeout}
     doc = build_doc(facts, options, results, p, elapsed, vm_timing, vm_error)
     text = md(doc)
-    jpath = Path(a.out) / ("ktls-%s.json" % stamp)
-    mpath = Path(a.out) / ("ktls-%s.md" % stamp)
-    jpath.write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    mpath.write_text(text + "\n")
+    paths = resultfiles.write(Path(a.out) / ("ktls-%s" % stamp), doc, text)
     print(text)
-    say("wrote %s and %s (VM logs in %s)" % (jpath, mpath, build / "vm"))
+    say("wrote %s (VM logs in %s)" % (", ".join(map(str, paths)),
+                                      build / "vm"))
     failed = [r for r in doc["runs"] if not r["ok"]]
     if vm_error or failed:
         say("%d of %d runs failed%s" % (

@@ -318,3 +318,31 @@ def test_ktls_plan_alternates_in_one_boot():
     for name, _, _, _, _ in p:
         assert ktls.vmlab.CASE_NAME.match(name), name
     assert p[0][0] == "guest-facts" and p[-1][0] == "guest-crypto"
+
+
+# ---------------------------------------------------------------------------
+# resultfiles.py: the three files of a run
+
+import resultfiles  # noqa: E402
+
+
+def test_resultfiles_round_trip(tmp_path):
+    doc = {"schema": 1, "facts": {"ncpus": 2},
+           "summary": {"c": {"netns": {"kperf": {
+               "gbps": {"median": 1 / 3, "min": 0.25, "max": 0.5, "n": 3}}}}},
+           "notes": ["n"], "runs": [{"gbps": 0.25}, {"gbps": 1 / 3}]}
+    paths = resultfiles.write(tmp_path / "20260101T000000Z", doc, "| t |")
+    assert [p.name for p in paths] == [
+        "20260101T000000Z.json.xz", "20260101T000000Z.md",
+        "20260101T000000Z.summary.json"]
+    assert resultfiles.load(paths[0]) == doc
+    assert paths[1].read_text() == "| t |\n"
+    summ = json.loads(paths[2].read_text())
+    assert "runs" not in summ and "notes" not in summ
+    assert summ["summary"]["c"]["netns"]["kperf"]["gbps"]["median"] == \
+        0.333333
+    # One line per figure.
+    assert '"gbps": {"median": 0.333333, "min": 0.25, "max": 0.5, "n": 3}' \
+        in paths[2].read_text()
+    for p in paths:
+        assert resultfiles.stem(p) == tmp_path / "20260101T000000Z"
