@@ -1,4 +1,4 @@
-"""kperf beside iperf3, iperf2 and sockperf (issue 7).  Run as bench/run.
+"""kperf beside iperf3, iperf2 and sockperf.  Run as bench/run.
 
 Installs the peers (scripts/setup.sh), builds kperf (scripts/build.sh),
 runs the cases on each path and writes bench/results/<timestamp>.md (the

@@ -1,4 +1,4 @@
-"""The benchmark cases (issue 7) and how each tool runs in them.
+"""The benchmark cases and how each tool runs in them.
 
 A comparison case runs its tools in turn, A B C A B C ..., reps times, on
 one path with one CPU placement shared by all tools:
@@ -54,8 +54,9 @@ PLACEMENTS = {
 }
 
 
-# Data paths (issue 5): each a "tool" of the dp-* cases, beside plain
-# kperf (epoll, copy, validation on), which the × column divides by.
+# Data paths (the engines and I/O modes of docs/datapath.md): each a
+# "tool" of the dp-* cases, beside plain kperf (epoll, copy, validation
+# on), which the × column divides by.
 DATAPATHS = {
     "kperf": [],
     "kperf no-validate": ["--validate", "no"],
@@ -107,7 +108,7 @@ CASES = [
          ["kperf", "iperf3", "iperf2"]),
     Case("rr1", "rr", "RR, 1 flow, small messages", "01", 1,
          ["kperf", "sockperf", "iperf2-bb"]),
-    # 64 KiB writes and reads: the size issue 5 compares the engines at.
+    # 64 KiB writes and reads: the size the engines are compared at.
     Case("dp-stream", "stream", "Data paths, stream, 1 flow, 64 KiB I/O",
          "01", 1, list(DATAPATHS), kperf_args=["--write-size", "64K",
                                                "--read-size", "64K"]),

@@ -1,4 +1,4 @@
-"""Bad input and faults (issue 2): unreachable and refused servers, a
+"""Bad input and faults: unreachable and refused servers, a
 client or a server killed mid-test, and 200 tests in a row; each checked
 against the kernel's view of kperfd (fds, threads, children)."""
 

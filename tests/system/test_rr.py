@@ -1,4 +1,5 @@
-"""Request/response tests across the lab (issue 4): transactions, their
+"""Request/response tests across the lab (-s/--req-size and the RR
+options): transactions, their
 byte accounting on both ends, latency percentiles from merged histograms,
 pipelining depth, the responder's think time and warm-up."""
 

@@ -1,4 +1,4 @@
-"""Per-flow TCP settings across the lab (issue 5, item 4): -M/--mss,
+"""Per-flow TCP settings across the lab: -M/--mss,
 --max-pace, --tcp-cc, --sndbuf, --rcvbuf and --nodelay are set on the data
 connections, read back from the sockets on both ends and reported in
 flows[].<end>.settings; an option the kernel refuses fails the run before

@@ -10,7 +10,7 @@ loopback socket and setsockopt TCP_ULP "tls"):
   module)", exit 1, and leaves both kperfd as they were;
 - with it, stream and RR runs with each cipher and version move data,
   and /proc/net/tls_stat of each namespace shows the right side set up
-  for sending and receiving (tests/vm/test_ktls.py runs those in a VM
+  for sending and receiving (tests/vm/test_tls_vm.py runs those in a VM
   whose kernel has kTLS, for machines whose kernel does not).
 
 Usage errors need no lab, and CONN_TLS / TLS_STAT are also sent as raw
@@ -87,7 +87,7 @@ def ktls():
     why = ktls_missing()
     if why:
         print("SKIP: " + why, file=sys.stderr)
-        pytest.skip(why + " (tests/vm/test_ktls.py covers it in a VM)")
+        pytest.skip(why + " (tests/vm/test_tls_vm.py covers it in a VM)")
 
 
 def one_line_error(r):
