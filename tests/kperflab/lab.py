@@ -72,6 +72,23 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
 
 
+def asan_runtime(binary):
+    """The ASan runtime a binary or library links (a sanitizer build:
+    ldd names libasan.so), or None.  A program that loads such a library
+    must have that runtime first: link it with -fsanitize=address, or
+    LD_PRELOAD it."""
+    try:
+        out = subprocess.run(["ldd", str(binary)], capture_output=True,
+                             text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[0].startswith("libasan.so") and f[1] == "=>":
+            return f[2]
+    return None
+
+
 def sanitizer_report(text):
     """The first sanitizer report in text, or None."""
     for mark in SANITIZER_MARKS:

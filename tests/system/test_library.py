@@ -146,10 +146,14 @@ def test_install_tree(installed):
 
 
 def build_example(installed, name, tmp_path):
-    env, _ = pkg_env(installed)
+    env, libdir = pkg_env(installed)
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkperf"],
                            env=env, capture_output=True, text=True,
                            check=True).stdout.split()
+    # A sanitizer build's libkperf needs the ASan runtime loaded first:
+    # the program is linked with it, as the build's own programs are.
+    if lablib.asan_runtime(libdir / "libkperf.so.0"):
+        flags.append("-fsanitize=address,undefined")
     out = tmp_path / name
     subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-o", str(out),
                     str(lablib.REPO / "examples" / (name + ".c")), *flags],

@@ -45,26 +45,12 @@ CLONE_NEWNET = 0x40000000
 ASAN_ENV_SAVED = "KPERF_PY_ASAN_OPTIONS"
 
 
-def asan_runtime():
-    """The ASan runtime libkperf links (a sanitizer build), or None."""
-    try:
-        out = subprocess.run(["ldd", str(LIBKPERF)], capture_output=True,
-                             text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) >= 3 and f[0].startswith("libasan.so") and f[1] == "=>":
-            return f[2]
-    return None
-
-
 def asan_loaded():
     with open("/proc/self/maps") as f:
         return "/libasan.so" in f.read()
 
 
-ASAN = asan_runtime() if LIBKPERF.exists() else None
+ASAN = lablib.asan_runtime(LIBKPERF) if LIBKPERF.exists() else None
 IN_CHILD = ASAN is not None and asan_loaded()
 DELEGATE = ASAN is not None and not IN_CHILD
 if IN_CHILD and ASAN_ENV_SAVED in os.environ:
