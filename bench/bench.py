@@ -1,8 +1,10 @@
-"""kperf beside iperf3, iperf2 and sockperf (issue 7).  Run as bench/run.
+"""kperf beside iperf3, iperf2 and sockperf.  Run as bench/run.
 
 Installs the peers (scripts/setup.sh), builds kperf (scripts/build.sh),
-runs the cases on each path and writes bench/results/<timestamp>.json and
-.md, then prints the markdown.  Method: bench/README.md.
+runs the cases on each path and writes bench/results/<timestamp>.md (the
+tables), .summary.json (medians and ranges) and .json.xz (every run's raw
+figures; see resultfiles.py), then prints the markdown.  Method:
+bench/README.md.
 """
 
 import argparse
@@ -17,17 +19,16 @@ import sys
 import time
 from pathlib import Path
 
+import cases as casemod
+import report
+import resultfiles
+import shell
+import tools
+from kperflab import lab as lablib
+from kperflab import procfs
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests" / "system"))
-
-import lab as lablib  # noqa: E402
-import cases as casemod  # noqa: E402
-import shell  # noqa: E402
-import procfs  # noqa: E402
-import report  # noqa: E402
-import tools  # noqa: E402
 
 PATHS = ("loopback", "netns")
 
@@ -60,8 +61,9 @@ def parse_args(argv):
     ap.add_argument("--no-build", action="store_true",
                     help="do not run scripts/build.sh; use build/ as it is")
     ap.add_argument("--render", metavar="JSON",
-                    help="run nothing: write the markdown of an earlier "
-                    "run's JSON again (next to it) and print it")
+                    help="run nothing: make the tables (.md, .summary.json) "
+                    "of an earlier run again from its raw document "
+                    "(<stamp>.json.xz, or .json), next to it, and print them")
     a = ap.parse_args(argv)
     a.reps = a.reps or (2 if a.quick else 5)
     a.reps_extra = a.reps_extra or 1
@@ -351,8 +353,7 @@ NOTES = [
 def render(path):
     """The markdown of a results JSON, from its raw runs (summaries and
     targets are computed again, so report changes apply to old runs)."""
-    path = Path(path)
-    doc = json.loads(path.read_text())
+    doc = resultfiles.load(path)
     selected = [casemod.BY_NAME[n] for n in doc["options"]["cases"]
                 if n in casemod.BY_NAME]
     for r in doc["runs"]:
@@ -368,7 +369,7 @@ def render(path):
                                     doc["options"]["paths"])
     doc["notes"] = NOTES
     text_md = report.md(doc, selected)
-    path.with_suffix(".md").write_text(text_md + "\n")
+    resultfiles.write_tables(path, doc, text_md)
     print(text_md)
     return 0
 
@@ -487,12 +488,9 @@ def main(argv):
     }
     doc["targets"] = report.targets(summary, conn, a.paths)
     text_md = report.md(doc, selected)
-    jpath = Path(a.out) / (stamp + ".json")
-    mpath = Path(a.out) / (stamp + ".md")
-    jpath.write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    mpath.write_text(text_md + "\n")
+    paths = resultfiles.write(Path(a.out) / stamp, doc, text_md)
     print(text_md)
-    say("wrote %s and %s (logs in %s)" % (jpath, mpath, workdir))
+    say("wrote %s (logs in %s)" % (", ".join(map(str, paths)), workdir))
     failed = [r for r in runs if not r["ok"] and not r.get("not_available")]
     if failed:
         say("%d of %d runs failed (see the tables and the JSON)"

@@ -1,4 +1,4 @@
-"""The benchmark cases (issue 7) and how each tool runs in them.
+"""The benchmark cases and how each tool runs in them.
 
 A comparison case runs its tools in turn, A B C A B C ..., reps times, on
 one path with one CPU placement shared by all tools:
@@ -22,8 +22,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import procfs
 import tools
+from kperflab import lab as lablib
+from kperflab import procfs
 
 # "rps": on the netns path, each host's receive queue is steered to one
 # CPU for the case (RPS mask of that CPU), so every tool's packets are
@@ -53,8 +54,9 @@ PLACEMENTS = {
 }
 
 
-# Data paths (issue 5): each a "tool" of the dp-* cases, beside plain
-# kperf (epoll, copy, validation on), which the × column divides by.
+# Data paths (the engines and I/O modes of docs/datapath.md): each a
+# "tool" of the dp-* cases, beside plain kperf (epoll, copy, validation
+# on), which the × column divides by.
 DATAPATHS = {
     "kperf": [],
     "kperf no-validate": ["--validate", "no"],
@@ -106,7 +108,7 @@ CASES = [
          ["kperf", "iperf3", "iperf2"]),
     Case("rr1", "rr", "RR, 1 flow, small messages", "01", 1,
          ["kperf", "sockperf", "iperf2-bb"]),
-    # 64 KiB writes and reads: the size issue 5 compares the engines at.
+    # 64 KiB writes and reads: the size the engines are compared at.
     Case("dp-stream", "stream", "Data paths, stream, 1 flow, 64 KiB I/O",
          "01", 1, list(DATAPATHS), kperf_args=["--write-size", "64K",
                                                "--read-size", "64K"]),
@@ -128,14 +130,13 @@ def place_of(case, path):
 def steer_rps(env, case):
     """netns: point each host's RPS at the CPU its placement names, or
     back at all CPUs; return what was written, for the report."""
-    import lab as lablib
     if env.name != "netns":
         return None
     rps = PLACEMENTS[place_of(case, env.name)].get("rps")
     hosts = {"src": env.lab.hosts[0], "dst": env.lab.hosts[1]}
     out = {}
     for end, h in hosts.items():
-        mask = "%x" % (1 << rps[end]) if rps else lablib.rps_mask()
+        mask = "%x" % (1 << rps[end]) if rps else procfs.cpumask()
         h.sh("for q in /sys/class/net/%s/queues/rx-*; do echo %s > "
              "$q/rps_cpus || exit 1; done" % (lablib.IFNAME, mask))
         out[end] = mask
@@ -291,7 +292,6 @@ def run_instr(lab, host, workdir, kperf, kperfd, log, durations, rr_ok):
     loopback.  Two tests of different lengths per kind; instructions per
     MB (stream) and per transaction (RR) are the slope between them
     (fixed per-test costs cancel), with the plain ratios kept too."""
-    import lab as lablib
     res = {"method": "kperfd (both ends) under valgrind --tool=callgrind "
                      "--collect-atstart=no --toggle-collect=wrk_main, "
                      "loopback, workers on CPU 0 / 1: user-space "
@@ -332,7 +332,8 @@ def run_instr(lab, host, workdir, kperf, kperfd, log, durations, rr_ok):
             lab.track(p.pid, "valgrind-kperfd-" + end, p)
             daemons[end] = p
         for end, p in daemons.items():
-            if not lablib.poll(lambda: lablib.listeners(p.pid, ports[end]), 60):
+            if not lablib.poll(
+                    lambda: procfs.listeners(p.pid, ports[end]), 60):
                 raise RuntimeError("kperfd under valgrind did not listen")
         kinds = [("stream", [])]
         if rr_ok:

@@ -1,11 +1,11 @@
 """The cost of kernel TLS: one stream flow, plain and with --tls for each
-cipher, in the VM lab (tests/vm/vmlab.py), because the kernel of our
+cipher, in the VM lab (kperflab.vmlab), because the kernel of our
 machines has no CONFIG_TLS.  Run as bench/run-ktls (or
-/usr/bin/python3 bench/ktls.py).
+PYTHONPATH=tests /usr/bin/python3 bench/ktls.py).
 
     bench/run-ktls                        # 3 reps x 3 s, ~70 s
     bench/run-ktls --reps 5 --time 5
-    bench/run-ktls --render bench/results/ktls-<stamp>.json
+    bench/run-ktls --render bench/results/ktls-<stamp>.json.xz
 
 One guest boot runs every run, the variants alternating A B C D E A B C
 D E ...  Per run: Gbit/s (kperf's totals.throughput_gbps) and CPU-seconds
@@ -14,9 +14,9 @@ stime + cutime + cstime of each end's kperfd from /proc/PID/stat before
 and after the run; its sessions are reaped into cutime/cstime; the kperf
 client is added to the source end), and the TLS counters (kperf's
 hosts.<end>.tls_stat and the guest's own /proc/net/tls_stat reads) that
-show TLS was on.  Writes bench/results/ktls-<UTC timestamp>.json and .md
-and prints the markdown.  Method and caveats: bench/README.md, "kTLS (in
-the VM)".
+show TLS was on.  Writes bench/results/ktls-<UTC timestamp>.md,
+.summary.json and .json.xz (resultfiles.py) and prints the markdown.
+Method and caveats: bench/README.md, "kTLS (in the VM)".
 
 Under qemu's TCG the guest's CPU is emulated: absolute figures are far
 below a real host, and the ciphers' relative cost is that of emulated
@@ -33,14 +33,14 @@ import sys
 import time
 from pathlib import Path
 
+import report
+import resultfiles
+import shell
+from kperflab import procfs
+from kperflab import vmlab
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests" / "vm"))
-
-import report  # noqa: E402
-import shell  # noqa: E402
-import vmlab  # noqa: E402
 
 SRC, DST = "198.18.0.1", "198.18.0.2"
 # /proc/PID/stat and /proc/stat count in USER_HZ, 100 on x86 whatever the
@@ -156,21 +156,11 @@ def plan(reps, t):
 # ---------------------------------------------------------------------------
 # Parsing one case
 
-def parse_stat(line):
-    """A /proc/PID/stat line: {pid, comm, state, ppid, utime, stime,
-    cutime, cstime} (times in ticks)."""
-    comm = line[line.index("(") + 1:line.rindex(")")]
-    f = line[line.rindex(")") + 2:].split()
-    # f[0] is field 3 (state); field N is f[N - 3].
-    return {"pid": int(line.split(None, 1)[0]), "comm": comm, "state": f[0],
-            "ppid": int(f[1]), "utime": int(f[11]), "stime": int(f[12]),
-            "cutime": int(f[13]), "cstime": int(f[14])}
-
-
 def parse_markers(stderr):
     """({"before": snap, "after": snap}, the other stderr lines).  snap:
-    {"self_ns", "cpu": [ticks...], "kperfd": [(ns, stat)], "client":
-    stat}."""
+    {"self_ns", "cpu": {field: seconds} (the guest's /proc/stat, all
+    CPUs), "kperfd": [(ns, stat)], "client": stat}, stats as
+    procfs.parse_pid_stat() (ticks)."""
     snaps = {w: {"kperfd": []} for w in ("before", "after")}
     other = []
     for line in stderr.splitlines():
@@ -187,12 +177,12 @@ def parse_markers(stderr):
             if kind == "self":
                 s["self_ns"] = rest.strip()
             elif kind == "cpu":
-                s["cpu"] = [int(x) for x in rest.split()[1:]]
+                s["cpu"] = procfs.parse_cpu_stat(rest, GUEST_CLK_TCK)["all"]
             elif kind == "kperfd":
                 ns, st = rest.split(" ", 1)
-                s["kperfd"].append((ns, parse_stat(st)))
+                s["kperfd"].append((ns, procfs.parse_pid_stat(st)))
             elif kind == "client":
-                s["client"] = parse_stat(rest)
+                s["client"] = procfs.parse_pid_stat(rest)
             else:
                 other.append(line)
         except (ValueError, IndexError):
@@ -217,23 +207,9 @@ def ends_of(snap):
     return ends, sessions, extra
 
 
-def _ticks(st, children=True):
-    v = st["utime"] + st["stime"]
-    if children:
-        v += st["cutime"] + st["cstime"]
-    return v
-
-
-CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq",
-              "steal")
-
-
-def machine_delta(a, b):
-    d = {n: (b[i] - a[i]) / GUEST_CLK_TCK for i, n in enumerate(CPU_FIELDS)
-         if i < len(a) and i < len(b)}
-    d["busy"] = sum(d.get(n, 0) for n in ("user", "nice", "system", "irq",
-                                           "softirq"))
-    return d
+def _cpu_s(st):
+    """CPU seconds of a guest process and its reaped children."""
+    return procfs.cpu_s(st, children=True, clk_tck=GUEST_CLK_TCK)
 
 
 def _tls_delta(before, after, ns):
@@ -344,7 +320,7 @@ def parse_run(res, key, rep):
         if eb[end]["pid"] != ea[end]["pid"]:
             return fail("%s kperfd changed pid" % end)
         c = run["cpu"][end]
-        c["kperfd_s"] = (_ticks(ea[end]) - _ticks(eb[end])) / GUEST_CLK_TCK
+        c["kperfd_s"] = _cpu_s(ea[end]) - _cpu_s(eb[end])
         c["s"] = c["kperfd_s"]
     if "client" in b and "client" in a:
         cl = (a["client"]["cutime"] + a["client"]["cstime"] -
@@ -355,7 +331,7 @@ def parse_run(res, key, rep):
         c = run["cpu"][end]
         c["s_per_gb"] = c["s"] / gb if gb else None
     if "cpu" in b and "cpu" in a:
-        m = machine_delta(b["cpu"], a["cpu"])
+        m = procfs.cpu_delta({"all": b["cpu"]}, {"all": a["cpu"]})["all"]
         m["busy_s_per_gb"] = m["busy"] / gb if gb else None
         run["machine"] = m
     why = check_tls(run, args)
@@ -699,10 +675,12 @@ def build_doc(facts, options, results, plan_, elapsed, vm_timing, vm_error):
 
 
 def render(path):
-    doc = json.loads(Path(path).read_text())
+    """The tables (.md, .summary.json) of an earlier run, made again from
+    its raw document."""
+    doc = resultfiles.load(path)
     doc["summary"] = summarize(doc["runs"])
     text = md(doc)
-    Path(path).with_suffix(".md").write_text(text + "\n")
+    resultfiles.write_tables(path, doc, text)
     print(text)
     return 0
 
@@ -726,7 +704,8 @@ def parse_args(argv):
                     help="limit of the whole boot in seconds (default: "
                          "from reps and time)")
     ap.add_argument("--render", metavar="JSON",
-                    help="redo the markdown of an earlier results JSON")
+                    help="redo the tables of an earlier run from its raw "
+                         "document (ktls-<stamp>.json.xz, or .json)")
     a = ap.parse_args(argv)
     if a.reps < 1:
         ap.error("--reps must be at least 1")
@@ -785,12 +764,10 @@ def main(argv):
                "timeout_s": timeout}
     doc = build_doc(facts, options, results, p, elapsed, vm_timing, vm_error)
     text = md(doc)
-    jpath = Path(a.out) / ("ktls-%s.json" % stamp)
-    mpath = Path(a.out) / ("ktls-%s.md" % stamp)
-    jpath.write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    mpath.write_text(text + "\n")
+    paths = resultfiles.write(Path(a.out) / ("ktls-%s" % stamp), doc, text)
     print(text)
-    say("wrote %s and %s (VM logs in %s)" % (jpath, mpath, build / "vm"))
+    say("wrote %s (VM logs in %s)" % (", ".join(map(str, paths)),
+                                      build / "vm"))
     failed = [r for r in doc["runs"] if not r["ok"]]
     if vm_error or failed:
         say("%d of %d runs failed%s" % (

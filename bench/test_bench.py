@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "system"))
-
-import cases  # noqa: E402
-import procfs  # noqa: E402
-import report  # noqa: E402
-import tools  # noqa: E402
+import cases
+import report
+import sampler
+import tools
+from kperflab import procfs
 
 SOCKPERF_OUT = """\
 sockperf: == version #3.7-no.git ==
@@ -103,16 +101,16 @@ def test_zombie_stat_matches_wait4():
     p = subprocess.Popen([sys.executable, "-c",
                           "import time\nt=time.process_time()\n"
                           "while time.process_time()-t<0.3: pass"])
-    assert procfs.wait_exit(p, 10)
-    assert procfs.stat(p.pid)["state"] == "Z"
-    v, ru = procfs.final_cpu(p)
+    assert sampler.wait_exit(p, 10)
+    assert procfs.pid_stat(p.pid)["state"] == "Z"
+    v, ru = sampler.final_cpu(p)
     assert p.returncode == 0
     assert v >= 0.25 and abs(v - ru) <= 2.0 / procfs.CLK_TCK
 
 
 def test_sampler_keeps_last_values_of_children():
     p = subprocess.Popen(["sh", "-c", "sleep 0.3 & wait"])
-    s = procfs.Sampler(parents=(p.pid,), interval=0.02).start()
+    s = sampler.Sampler(parents=(p.pid,), interval=0.02).start()
     time.sleep(0.2)
     s.stop()
     p.wait()
@@ -320,3 +318,31 @@ def test_ktls_plan_alternates_in_one_boot():
     for name, _, _, _, _ in p:
         assert ktls.vmlab.CASE_NAME.match(name), name
     assert p[0][0] == "guest-facts" and p[-1][0] == "guest-crypto"
+
+
+# ---------------------------------------------------------------------------
+# resultfiles.py: the three files of a run
+
+import resultfiles  # noqa: E402
+
+
+def test_resultfiles_round_trip(tmp_path):
+    doc = {"schema": 1, "facts": {"ncpus": 2},
+           "summary": {"c": {"netns": {"kperf": {
+               "gbps": {"median": 1 / 3, "min": 0.25, "max": 0.5, "n": 3}}}}},
+           "notes": ["n"], "runs": [{"gbps": 0.25}, {"gbps": 1 / 3}]}
+    paths = resultfiles.write(tmp_path / "20260101T000000Z", doc, "| t |")
+    assert [p.name for p in paths] == [
+        "20260101T000000Z.json.xz", "20260101T000000Z.md",
+        "20260101T000000Z.summary.json"]
+    assert resultfiles.load(paths[0]) == doc
+    assert paths[1].read_text() == "| t |\n"
+    summ = json.loads(paths[2].read_text())
+    assert "runs" not in summ and "notes" not in summ
+    assert summ["summary"]["c"]["netns"]["kperf"]["gbps"]["median"] == \
+        0.333333
+    # One line per figure.
+    assert '"gbps": {"median": 0.333333, "min": 0.25, "max": 0.5, "n": 3}' \
+        in paths[2].read_text()
+    for p in paths:
+        assert resultfiles.stem(p) == tmp_path / "20260101T000000Z"

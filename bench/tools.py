@@ -23,7 +23,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import procfs
+import sampler
+from kperflab import procfs
 
 GB = 1e9
 
@@ -86,29 +87,28 @@ def text(path):
 def stop(p, grace=2.0):
     """End a process we started (by its PID): SIGTERM, SIGKILL after grace.
     Returns (cpu_s from the zombie's /proc/PID/stat, wait4 cpu_s)."""
-    if not procfs.wait_exit(p, 0):
+    if not sampler.wait_exit(p, 0):
         try:
             os.kill(p.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        if not procfs.wait_exit(p, grace):
+        if not sampler.wait_exit(p, grace):
             try:
                 os.kill(p.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            procfs.wait_exit(p, 5)
-    return procfs.final_cpu(p)
+            sampler.wait_exit(p, 5)
+    return sampler.final_cpu(p)
 
 
 def wait_listen(p, port, timeout=5.0):
     """Until the server p listens on port (read from its namespace's
     /proc/PID/net/tcp*)."""
-    import lab as lablib
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if procfs.wait_exit(p, 0):
+        if sampler.wait_exit(p, 0):
             return False
-        if lablib.listeners(p.pid, port):
+        if procfs.listeners(p.pid, port):
             return True
         time.sleep(0.01)
     return False
@@ -229,15 +229,15 @@ def run_kperf(env, case, args, t, timeout=None, sample_interval=None,
             "--src-svc", env.src_svc, "--dst-svc", env.dst_svc,
             "-t", t, "--json", *args]
     run["argv"] = ["kperf", *map(str, argv[1:])]
-    before = {d: procfs.cpu_s(procfs.stat(d), children=True)
+    before = {d: procfs.cpu_s(procfs.pid_stat(d), children=True)
               for d in (dsrc, ddst)}
-    smp = procfs.Sampler(pids=(dsrc, ddst), parents=(dsrc, ddst),
+    smp = sampler.Sampler(pids=(dsrc, ddst), parents=(dsrc, ddst),
                          interval=sample_interval or env.sample_interval,
                          thread_prefix="kperf-wrk" if sample_threads else None)
     smp.start()
     with Window() as win:
         p = spawn(env, env.src_ns, argv, "kperf")
-        exited = procfs.wait_exit(p, timeout or (float(t) + 30))
+        exited = sampler.wait_exit(p, timeout or (float(t) + 30))
         win.close()
     run["wall_s"] = round(win.wall, 4)
     if not exited:
@@ -253,7 +253,7 @@ def run_kperf(env, case, args, t, timeout=None, sample_interval=None,
     run["sessions_gone_s"] = round(time.monotonic() - win.t0, 4)
     smp.stop()
     left = procfs.children(dsrc) + procfs.children(ddst)
-    after = {d: procfs.cpu_s(procfs.stat(d), children=True)
+    after = {d: procfs.cpu_s(procfs.pid_stat(d), children=True)
              for d in (dsrc, ddst)}
     for end_, d in (("src", dsrc), ("dst", ddst)):
         sess = smp.sessions(d)
@@ -353,7 +353,7 @@ def run_peer(env, case, tool, server_argv, client_argv, port, t, place,
         run["error"] = "server did not listen on %d: %s" % (
             port, (text(srv.out) + text(srv.err)).strip()[-300:])
         return run
-    smp = procfs.Sampler(pids=(srv.pid,), interval=env.sample_interval,
+    smp = sampler.Sampler(pids=(srv.pid,), interval=env.sample_interval,
                          thread_prefix=None)
     with Window() as win:
         cli = spawn(env, env.src_ns, client_argv, tool + "-cli",
@@ -361,7 +361,7 @@ def run_peer(env, case, tool, server_argv, client_argv, port, t, place,
         smp.pids.append(cli.pid)
         smp.start()
         lim = timeout or (float(t) + 30)
-        exited = procfs.wait_exit(cli, lim)
+        exited = sampler.wait_exit(cli, lim)
         win.close()
     run["wall_s"] = round(win.wall, 4)
     smp.stop()
@@ -369,7 +369,7 @@ def run_peer(env, case, tool, server_argv, client_argv, port, t, place,
         run["error"] = "client still running after %ss: killed" % lim
     cli_cpu, cli_ru = stop(cli)
     if server_exits:
-        procfs.wait_exit(srv, 3)
+        sampler.wait_exit(srv, 3)
     else:
         time.sleep(0.1)   # let the server finish its report
     srv_cpu, srv_ru = stop(srv)

@@ -218,7 +218,7 @@ static int build_reqs(struct run *r, struct proto_tls_req *qs,
 	explicit_bzero(&a, sizeof(a));
 	explicit_bzero(&b, sizeof(b));
 	/*
-	 * Test hook (tests/vm/test_ktls.py): the destination gets a wrong
+	 * Test hook (tests/vm/test_tls_vm.py): the destination gets a wrong
 	 * key for what flow 0's source sends, so its records cannot be
 	 * decrypted and the flow's failure can be seen end to end.
 	 */

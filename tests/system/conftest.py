@@ -1,4 +1,5 @@
-"""Fixtures for the kperf system tests; the lab itself is in lab.py.
+"""Fixtures for the kperf system tests; the lab itself is kperflab.lab
+(tests/kperflab/lab.py, importable through pytest.ini's pythonpath).
 
     def test_x(lab):            # two hosts, kperfd running in each
         r = lab.stream("-t", "1", "--json")
@@ -7,15 +8,11 @@
         lab = make_lab(n_hosts=3, servers=False)
 """
 
-import os
 import signal
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import lab as lablib  # noqa: E402
+from kperflab import lab as lablib
 
 
 def _sigterm(signum, frame):

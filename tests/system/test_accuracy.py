@@ -1,44 +1,25 @@
-"""kperf's numbers against an independent source (issue 7's accuracy
-suite).  While a stream test runs, the harness samples /proc/stat and the
-sending worker thread's /proc schedstat (its CPU time in ns) every 10 ms.
-The span in which that worker is busy is the harness's own view of the
-measured window: its length must match kperf's duration within 1%, and the
-per-CPU use kperf reports must match /proc/stat over that span within 5
-percentage points.  Byte counts against TCP_INFO are checked in
-test_stream.py and test_rr.py; a paced rate against the set rate in
-test_tcp_settings.py."""
+"""kperf's numbers against an independent source.  While a stream test
+runs, the harness samples /proc/stat and the sending worker thread's
+/proc schedstat (its CPU time in ns) about every 10 ms.  The samples
+around the span in which that worker is busy bracket the measured window
+as the harness sees it: kperf's duration must lie between the inner and
+the outer bracket (within 1 %), and the per-CPU use kperf reports must
+match /proc/stat over that span within 5 percentage points plus the share
+of the span the brackets leave uncertain.  The brackets are the sampling
+gaps actually seen, so a harness descheduled on a busy machine widens
+them rather than failing the test.  Byte counts against TCP_INFO are
+checked in test_stream.py and test_rr.py; a paced rate against the set
+rate in test_tcp_settings.py."""
 
-import os
 import time
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
 SAMPLE_S = 0.010
 TEST_S = 5.0
-
-
-def proc_stat():
-    """{cpu: (idle ticks, total ticks)} from /proc/stat."""
-    out = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            if not line.startswith("cpu") or line.startswith("cpu "):
-                continue
-            name, *vals = line.split()
-            v = [int(x) for x in vals[:8]]
-            # user nice system idle iowait irq softirq steal
-            out[int(name[3:])] = (v[3] + v[4], sum(v))
-    return out
-
-
-def schedstat_ns(pid, tid):
-    try:
-        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
-            return int(f.read().split()[0])
-    except OSError:
-        return None
 
 
 def run_sampled(lab):
@@ -56,8 +37,8 @@ def run_sampled(lab):
             if ws:
                 tid, (pid, _) = next(iter(ws.items()))
                 worker = (pid, tid)
-        ns = schedstat_ns(*worker) if worker else None
-        samples.append((time.monotonic(), proc_stat(), ns))
+        ns = procfs.schedstat_ns(*worker) if worker else None
+        samples.append((time.monotonic(), procfs.cpu_times(), ns))
         time.sleep(SAMPLE_S)
     r = lab.kperf_finish(popen)
     assert r.rc == 0, r
@@ -66,10 +47,10 @@ def run_sampled(lab):
 
 
 def busy_span(samples):
-    """Indexes (first, last) of the samples that bracket the span in which
-    the sending worker used more than a tenth of a CPU: it works all the
-    time it sends (sharing its CPU at worst), and is idle before and
-    after."""
+    """Indexes (first, last) of the first and last sampling intervals in
+    which the sending worker used more than a tenth of a CPU (interval i
+    runs from sample i - 1 to sample i): it works all the time it sends
+    (sharing its CPU at worst), and is idle before and after."""
     busy = []
     for i in range(1, len(samples)):
         t0, _, c0 = samples[i - 1]
@@ -78,26 +59,34 @@ def busy_span(samples):
            (c1 - c0) / 1e9 / (t1 - t0) > 0.1:
             busy.append(i)
     assert busy, "the worker never ran"
-    return busy[0] - 1, busy[-1]
+    return busy[0], busy[-1]
 
 
 def test_duration_and_cpu_match_the_kernel(lab):
     doc, samples = run_sampled(lab)
     first, last = busy_span(samples)
-    span = samples[last][0] - samples[first][0]
+    t = [s[0] for s in samples]
     dur = doc["test"]["duration_s"]
-    # Each end of the span is known to one sampling period.
-    assert abs(span - dur) <= 0.01 * dur + 2 * SAMPLE_S, (span, dur)
+    # The worker started in interval `first` and stopped in interval
+    # `last`; an interval in which it ran for less than a tenth of the time
+    # may be missed at either end: one more interval of slack outside.
+    inner = t[last - 1] - t[first]
+    outer = t[min(last + 1, len(t) - 1)] - t[max(first - 2, 0)]
+    assert 0.99 * inner <= dur <= 1.01 * outer, (inner, dur, outer)
 
-    a, b = samples[first][1], samples[last][1]
+    # /proc/stat over the outer bracket; the part of it that may lie
+    # outside kperf's window is uncertain, in percentage points.
+    a, b = max(first - 2, 0), min(last + 1, len(t) - 1)
+    slack = 5.0 + 100.0 * max(0.0, (t[b] - t[a]) - dur) / dur
+    delta = procfs.cpu_delta(samples[a][1], samples[b][1])
     for side in ("src", "dst"):
         for row in doc["cpu"][side]:
-            c = row["cpu"]
-            d_idle = b[c][0] - a[c][0]
-            d_total = b[c][1] - a[c][1]
-            assert d_total > 0
-            harness_busy = 100.0 * (1 - d_idle / d_total)
+            d = delta[row["cpu"]]
+            assert d["total"] > 0
+            idle = d["idle"] + d["iowait"]
+            harness_busy = 100.0 * (1 - idle / d["total"])
             kperf_busy = 100.0 - row["idle"] - row["iowait"]
-            assert abs(harness_busy - kperf_busy) <= 5.0, \
-                "%s CPU %d: kperf says %.1f%% busy, /proc/stat %.1f%%" % (
-                    side, c, kperf_busy, harness_busy)
+            assert abs(harness_busy - kperf_busy) <= slack, \
+                "%s CPU %d: kperf says %.1f%% busy, /proc/stat %.1f%% " \
+                "(+-%.1f)" % (side, row["cpu"], kperf_busy, harness_busy,
+                              slack)

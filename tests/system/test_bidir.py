@@ -26,7 +26,8 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -265,7 +266,7 @@ def test_single_flow_waits_for_both_directions(lab, tmp_path):
                            "-p", str(pid)], stdin=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     try:
-        assert lablib.poll(lambda: tw.tracer_of(pid) == st.pid, 5), st.pid
+        assert lablib.poll(lambda: procfs.tracer_pid(pid) == st.pid, 5), st.pid
         ra, rb, _, _, _, _, _ = run_both(lab, 1, duration_ms=500,
                                          flags=F_WAITALL, **STREAM)
     finally:

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
 
 SAFE = ["--src", "127.0.0.1", "--src-svc", "1", "--dst", "127.0.0.1",
         "--dst-svc", "1", "--connect-timeout", "1", "-t", "0.1"]

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -44,7 +45,7 @@ def readline(popen, timeout):
 
 
 def ppid_of(pid):
-    return int(lablib.proc_stat_fields(pid)[1])
+    return procfs.pid_stat(pid)["ppid"]
 
 
 def test_daemon_pid_file_and_kill(lab, tmp_path):
@@ -64,15 +65,15 @@ def test_daemon_pid_file_and_kill(lab, tmp_path):
                        pid_file.read_text().strip(), 3), "no pid file"
     pid = int(pid_file.read_text())
     lab.track(pid, "kperfd-daemon", log=log)
-    assert lablib.pid_alive(pid)
-    assert lablib.comm(pid) == "kperfd"
+    assert procfs.pid_alive(pid)
+    assert procfs.comm(pid) == "kperfd"
     # Detached: its own session, no terminal, and not our child.
     assert os.getsid(pid) != os.getsid(0)
     # Reparented to the subreaper once the intermediate child is gone,
     # which may be a moment after the daemon wrote its pid file.
     assert lablib.poll(lambda: ppid_of(pid) == helper.pid, 3), \
         (ppid_of(pid), helper.pid)
-    assert lablib.poll(lambda: lablib.listeners(pid, DAEMON_PORT), 5), \
+    assert lablib.poll(lambda: procfs.listeners(pid, DAEMON_PORT), 5), \
         "daemon does not listen on %d" % DAEMON_PORT
     # It serves a test.
     r = lab.kperf("--src", a.addr, "--src-svc", DAEMON_PORT,
@@ -87,9 +88,9 @@ def test_daemon_pid_file_and_kill(lab, tmp_path):
     k = a.exec(lablib.KPERFD, "--pid-file", pid_file, "--kill",
                timeout=15, check=False)
     assert k.returncode == 0, k.stderr
-    assert lablib.poll(lambda: not lablib.pid_alive(pid), 3), \
+    assert lablib.poll(lambda: not procfs.pid_alive(pid), 3), \
         "kperfd %d still there after --kill" % pid
-    assert not lablib.listeners(a.kperfd.pid, DAEMON_PORT)
+    assert not procfs.listeners(a.kperfd.pid, DAEMON_PORT)
     assert not pid_file.exists(), "pid file left behind"
     assert helper.wait(timeout=5) == 0
     # Nothing left to kill.
@@ -106,7 +107,7 @@ def test_listens_on_ipv6(lab):
     if not lab.ipv6:
         pytest.skip("no IPv6 in this kernel")
     assert any(fam == "tcp6" for fam, _ in
-               lablib.listeners(b.kperfd.pid, lab.port))
+               procfs.listeners(b.kperfd.pid, lab.port))
     for src, dst in ((a.addr6, b.addr6), ("::1", "::1")):
         r = lab.kperf("--src", src, "--dst", dst, "-t", "1", "--json",
                       timeout=30)
@@ -123,7 +124,7 @@ def test_listen_addr(lab):
     """--addr ADDR: kperfd listens on that address only."""
     a, b = lab.hosts
     d = lab.start_kperfd(b, "--addr", b.addr, port=ADDR_PORT)
-    assert {fam for fam, _ in lablib.listeners(d.pid, ADDR_PORT)} == {"tcp"}
+    assert {fam for fam, _ in procfs.listeners(d.pid, ADDR_PORT)} == {"tcp"}
     r = lab.kperf("--src", a.addr, "--dst", b.addr, "--dst-svc", ADDR_PORT,
                   "-t", "0.5", timeout=30)
     assert r.rc == 0, r

@@ -1,5 +1,6 @@
-"""Data paths across the lab (issue 5, items 1-3): every engine x receive
-mode x send mode that the kernel supports runs a stream test and an RR
+"""Data paths across the lab (the I/O engines, receive modes and send
+modes of docs/datapath.md): every engine x receive mode x send mode that
+the kernel supports runs a stream test and an RR
 test with validation on (off only with MSG_TRUNC, which cannot validate)
 and zero mismatches; the bytes each end counted agree with the kernel's
 TCP_INFO; the zero-copy counters add up.  Combinations no kernel can do
@@ -18,7 +19,7 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
 
 lablib.require_lab()
 

@@ -1,4 +1,4 @@
-"""Bad input and faults (issue 2): unreachable and refused servers, a
+"""Bad input and faults: unreachable and refused servers, a
 client or a server killed mid-test, and 200 tests in a row; each checked
 against the kernel's view of kperfd (fds, threads, children)."""
 
@@ -8,12 +8,17 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
 NOBODY = "198.18.0.200"         # in the lab's subnet, no host there
 CLOSED_PORT = "18399"           # nothing listens there
+# How long a kperfd may take to be back to its idle counts after a test
+# ends: a guard against a session that never ends, not a speed (it takes
+# milliseconds).
+SETTLE_S = 20.0
 
 
 def one_line_error(r, host, *words):
@@ -62,10 +67,11 @@ def wait_running(lab, popen, timeout=5):
 def test_unreachable_server(lab, which):
     a, b = lab.hosts
     src, dst = (a.addr, NOBODY) if which == "dst" else (NOBODY, b.addr)
+    # --connect-timeout 2: the kernel alone would try to connect for
+    # about two minutes, past the 30 s after which lab.kperf fails the run.
     r = lab.kperf("--src", src, "--dst", dst, "-t", "1",
                   "--connect-timeout", "2", timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     one_line_error(r, NOBODY)
 
 
@@ -74,13 +80,13 @@ def test_refused_server(lab):
     r = lab.kperf("--src", a.addr, "--dst", b.addr, "--dst-svc", CLOSED_PORT,
                   "-t", "1", timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     one_line_error(r, b.addr, "refused")
 
 
 def test_client_killed_mid_test(lab):
-    """SIGKILL the client: both sessions end within 2 s and each kperfd is
-    back to its fd and child counts from before the test."""
+    """SIGKILL the client: both sessions end and each kperfd is back to
+    its fd and child counts from before the test (polled for up to
+    SETTLE_S, a guard against a session that never ends)."""
     base = idle_baseline(lab)
     proc, popen = lab.kperf_start("--src", lab.hosts[0].addr,
                                   "--dst", lab.hosts[1].addr,
@@ -92,35 +98,33 @@ def test_client_killed_mid_test(lab):
     os.kill(popen.pid, signal.SIGKILL)
     popen.wait(timeout=5)
     killed = time.monotonic()
-    snap = settle(lab.hosts, base, 2.0)
+    snap = settle(lab.hosts, base, SETTLE_S)
     took = time.monotonic() - killed
     assert snap == base, "after %.2fs: %s, before the test: %s" \
         % (took, snap, base)
     for pids in sessions.values():
         for pid in pids:
-            assert not lablib.pid_alive(pid), "session %d still there" % pid
+            assert not procfs.pid_alive(pid), "session %d still there" % pid
 
 
 def test_server_killed_mid_test(lab):
     """SIGKILL the destination's kperfd and its session: the client names
-    that host, exits non-zero, and does not hang; the source's session
+    that host, exits non-zero, and does not wait for the end of the test
+    (60 s, twice the time kperf_finish allows it); the source's session
     ends."""
     a, b = lab.hosts
     base_a = idle_baseline(lab)[a.ns]
     proc, popen = lab.kperf_start("--src", a.addr, "--dst", b.addr,
-                                  "-t", "10")
+                                  "-t", "60")
     wait_running(lab, popen)
     victims = [b.kperfd.pid] + b.sessions()
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
-    killed = time.monotonic()
     r = lab.kperf_finish(popen, timeout=30)
-    took = time.monotonic() - killed
     assert r.rc == 1, r
-    assert took <= 10.5, "client took %.1fs after the kill\n%r" % (took, r)
     assert b.addr in r.stderr, r
     # The source's session goes with its client.
-    snap = settle([a], {a.ns: base_a}, 2.0)
+    snap = settle([a], {a.ns: base_a}, SETTLE_S)
     assert snap == {a.ns: base_a}, "source kperfd: %s, before: %s" \
         % (snap, base_a)
 
@@ -134,6 +138,6 @@ def test_200_tests_in_a_row(lab):
         r = lab.stream("-t", "0.1", "-n", str(1 + i % 2), "-q", timeout=30)
         assert r.rc == 0, "run %d of %d: %r" % (i + 1, runs, r)
     took = time.monotonic() - t0
-    snap = settle(lab.hosts, base, 3.0)
+    snap = settle(lab.hosts, base, SETTLE_S)
     assert snap == base, "after %d tests: %s, before: %s" % (runs, snap, base)
     print("%d tests in %.1fs (%.0f ms each)" % (runs, took, 1000 * took / runs))

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -43,7 +44,7 @@ def test_two_hosts_up_and_torn_down(tmp_path):
             for q in h.rps_written:
                 text = h.exec("cat", "/sys/class/net/veth0/queues/%s/rps_cpus"
                               % q).stdout
-                assert lablib.mask_value(text) == (1 << os.cpu_count()) - 1
+                assert procfs.mask_value(text) == (1 << os.cpu_count()) - 1
             # Only the lab's own subnets are routed: nothing can leave.
             routes = h.exec("ip", "-4", "route", "show").stdout
             assert "default" not in routes
@@ -84,16 +85,16 @@ def test_teardown_stops_processes(tmp_path):
             "sh", "-c", "trap '' TERM; sleep 60 & wait"]),
             stdin=subprocess.DEVNULL)
         stubborn = lab.track(p.pid, "stubborn", p)
-        child = lablib.poll(lambda: lablib.children(p.pid), 2)
+        child = lablib.poll(lambda: procfs.children(p.pid), 2)
         assert child, "sh did not start its child"
         # An untracked one inside b (as a daemon that escaped tracking).
         stray = subprocess.Popen(lablib.ns_argv(b.ns, ["sleep", "60"]),
                                  stdin=subprocess.DEVNULL)
-        assert lablib.poll(lambda: lablib.comm(stray.pid) == "sleep", 2)
+        assert lablib.poll(lambda: procfs.comm(stray.pid) == "sleep", 2)
     finally:
         lab.down()
     assert not stubborn.alive()
-    assert not lablib.pid_alive(child[0])
+    assert not procfs.pid_alive(child[0])
     assert stray.wait(timeout=2) == -signal.SIGKILL
     assert [n for n in lablib.netns_list() if n.startswith(lab.tag)] == []
 
@@ -115,12 +116,12 @@ def test_stale_namespaces_are_reaped(tmp_path):
 
 
 def test_rps_mask_format():
-    assert lablib.rps_mask(1) == "1"
-    assert lablib.rps_mask(2) == "3"
-    assert lablib.rps_mask(32) == "ffffffff"
-    assert lablib.rps_mask(36) == "f,ffffffff"
-    assert lablib.mask_value("f,ffffffff") == (1 << 36) - 1
-    assert lablib.parse_cpulist("0-2,5\n") == {0, 1, 2, 5}
+    assert procfs.cpumask(1) == "1"
+    assert procfs.cpumask(2) == "3"
+    assert procfs.cpumask(32) == "ffffffff"
+    assert procfs.cpumask(36) == "f,ffffffff"
+    assert procfs.mask_value("f,ffffffff") == (1 << 36) - 1
+    assert procfs.parse_cpulist("0-2,5\n") == {0, 1, 2, 5}
 
 
 def test_sanitizer_report_found():

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -55,7 +56,7 @@ def test_rr_under_load(lab, want):
     """One RR flow alone, then beside 2 stream flows; the RR flow's RX
     CPUs relate to the streams' as asked on both ends, its workers sit on
     its RX CPUs, and both runs used the same connection."""
-    if len(lablib.online_cpus()) < 2 and want == "apart":
+    if len(procfs.online_cpus()) < 2 and want == "apart":
         pytest.skip("one CPU: nothing can be apart")
     r = lab.stream("-t", "1", "-s", "64", "--rr-under-load", "1",
                    "--rr-cpu", want, "--json", timeout=90)
@@ -145,10 +146,14 @@ def test_install_tree(installed):
 
 
 def build_example(installed, name, tmp_path):
-    env, _ = pkg_env(installed)
+    env, libdir = pkg_env(installed)
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libkperf"],
                            env=env, capture_output=True, text=True,
                            check=True).stdout.split()
+    # A sanitizer build's libkperf needs the ASan runtime loaded first:
+    # the program is linked with it, as the build's own programs are.
+    if lablib.asan_runtime(libdir / "libkperf.so.0"):
+        flags.append("-fsanitize=address,undefined")
     out = tmp_path / name
     # A sanitized libkperf needs its runtime first: build the program so.
     ldd = subprocess.run(["ldd", str(lablib.build_dir() / "src" / "client"
@@ -188,7 +193,7 @@ def test_example_placement(lab, installed, tmp_path):
     assert p.returncode == 0, (p.stdout, p.stderr)
     flows = [ln for ln in p.stdout.splitlines() if ln.startswith("flow ")]
     assert len(flows) == 2, p.stdout
-    if len(lablib.online_cpus()) >= 2:
+    if len(procfs.online_cpus()) >= 2:
         # RPS spreads the hashes: a pair of different CPUs comes up.
         assert "no other pair" not in p.stdout, p.stdout
     assert "total:" in p.stdout

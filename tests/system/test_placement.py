@@ -7,14 +7,15 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
 
 @pytest.fixture
 def ncpus():
-    return len(lablib.online_cpus())
+    return len(procfs.online_cpus())
 
 
 def test_flows_on_distinct_rx_cpus(lab, ncpus):
@@ -33,9 +34,9 @@ def test_flows_on_distinct_rx_cpus(lab, ncpus):
 
 
 def test_more_flows_than_cpus(lab, ncpus):
-    r = lab.stream("-t", "0.5", "-n", ncpus + 1, timeout=30)
+    # Refused before the test: a 60 s test would outlive the 30 s timeout.
+    r = lab.stream("-t", "60", "-n", ncpus + 1, timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     assert "--allow-shared-cpus" in r.stderr, r
 
     r = lab.stream("-t", "0.5", "-n", ncpus + 1, "--allow-shared-cpus",
@@ -86,7 +87,7 @@ def kernel_cpu(seen, side, flow):
 
 
 def need_cpus(n):
-    if len(lablib.online_cpus()) < n:
+    if len(procfs.online_cpus()) < n:
         pytest.skip("needs %d CPUs" % n)
 
 
@@ -104,7 +105,7 @@ def test_two_flows_default_placement(lab):
 
 def test_pin_off_one(lab):
     need_cpus(2)
-    online = sorted(lablib.online_cpus())
+    online = sorted(procfs.online_cpus())
     r, seen = run_watching_workers(lab, "-t", "2", "-n", "2",
                                    "--pin-off", "1")
     for f in r.json["flows"]:
@@ -141,9 +142,8 @@ def test_rx_cpus_restricts_placement(lab):
     f = r.json["flows"][0]
     assert f["src"]["rx_cpu"] == 1 and f["dst"]["rx_cpu"] == 1, f
 
-    r = lab.stream("-t", "0.5", "-n", "2", "--rx-cpus", "1", timeout=30)
+    r = lab.stream("-t", "60", "-n", "2", "--rx-cpus", "1", timeout=30)
     assert r.rc == 1, r
-    assert r.elapsed < 5, r
     assert "2 distinct RX CPUs" in r.stderr and "(1)" in r.stderr, r.stderr
     assert "--allow-shared-cpus" in r.stderr, r.stderr
 
@@ -157,7 +157,7 @@ def test_rx_cpus_restricts_placement(lab):
 def test_no_pin_shares_a_pool_of_workers(lab):
     """Unpinned flows share one floating worker per online CPU; a thread
     per flow would only add context switches."""
-    ncpu = len(lablib.online_cpus())
+    ncpu = len(procfs.online_cpus())
     n = 2 * ncpu + 1
     r = lab.stream("-t", "0.5", "-n", n, "--no-pin", "--allow-shared-cpus",
                    "--json", timeout=60)

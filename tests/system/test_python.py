@@ -20,20 +20,21 @@ import errno
 import os
 import socket
 import subprocess
-import sys
 import threading
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 LIBKPERF = lablib.build_dir() / "src" / "client" / "libkperf.so.0"
 PYDIR = lablib.REPO / "python"
 SWEEP = lablib.REPO / "examples" / "sweep.py"
 PYTHON = "/usr/bin/python3"
 
+# The module from the source tree (python/, on pytest.ini's pythonpath),
+# the library from the build tree.
 os.environ["KPERF_LIB"] = str(LIBKPERF)
-sys.path.insert(0, str(PYDIR))
 
 import kperf  # noqa: E402
 
@@ -44,26 +45,12 @@ CLONE_NEWNET = 0x40000000
 ASAN_ENV_SAVED = "KPERF_PY_ASAN_OPTIONS"
 
 
-def asan_runtime():
-    """The ASan runtime libkperf links (a sanitizer build), or None."""
-    try:
-        out = subprocess.run(["ldd", str(LIBKPERF)], capture_output=True,
-                             text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) >= 3 and f[0].startswith("libasan.so") and f[1] == "=>":
-            return f[2]
-    return None
-
-
 def asan_loaded():
     with open("/proc/self/maps") as f:
         return "/libasan.so" in f.read()
 
 
-ASAN = asan_runtime() if LIBKPERF.exists() else None
+ASAN = lablib.asan_runtime(LIBKPERF) if LIBKPERF.exists() else None
 IN_CHILD = ASAN is not None and asan_loaded()
 DELEGATE = ASAN is not None and not IN_CHILD
 if IN_CHILD and ASAN_ENV_SAVED in os.environ:
@@ -277,7 +264,7 @@ def test_stream(lab):
     assert facts["address"] == a.addr
     assert facts["name"] == socket.gethostname()
     assert facts["kernel"] == os.uname().release
-    assert set(facts["online"]) == lablib.online_cpus()
+    assert set(facts["online"]) == procfs.online_cpus()
     assert max(facts["online"]) < facts["ncpus"]
     assert "stream" in facts["features"] and "samples" in facts["features"]
 

@@ -4,7 +4,7 @@ and a scenario that does not load as a usage error with FILE:LINE."""
 
 import time
 
-import lab as lablib
+from kperflab import lab as lablib
 
 lablib.require_lab()
 

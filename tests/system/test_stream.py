@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -39,7 +40,7 @@ def close_to(measured, expected, rel=0.001, slack=2 * HELLO):
     return abs(measured - expected) <= rel * expected + slack
 
 
-def check_report(doc, lab, n, duration):
+def check_report(doc, lab, n, duration, elapsed):
     a, b = lab.hosts
     assert is_count(doc["schema"]) and doc["schema"] >= 1
     assert isinstance(doc["kperf_version"], str) and doc["kperf_version"]
@@ -47,7 +48,9 @@ def check_report(doc, lab, n, duration):
     t = doc["test"]
     assert t["type"] == "stream"
     assert t["n_flows"] == n
-    assert abs(t["duration_s"] - duration) <= 0.01 * duration, t
+    # The window ends at the first check after -t (later on a busy
+    # machine), inside the client's lifetime.
+    assert duration - 1e-3 <= t["duration_s"] <= elapsed, (t, elapsed)
 
     hosts = doc["hosts"]
     for side, h in (("src", a), ("dst", b)):
@@ -57,7 +60,7 @@ def check_report(doc, lab, n, duration):
         assert hh["kernel"] == os.uname().release
         assert hh["hostname"] == socket.gethostname()
         assert is_count(hh["ncpus"]) and hh["ncpus"] >= 1
-        assert max(lablib.online_cpus()) < hh["ncpus"]
+        assert max(procfs.online_cpus()) < hh["ncpus"]
         assert is_num(hh["window_s"]) and hh["window_s"] > 0
         assert is_num(hh["worker_cpu_s"]) and hh["worker_cpu_s"] >= 0
     ncpus = hosts["src"]["ncpus"]
@@ -116,7 +119,7 @@ def test_stream_json(lab, n):
     r = lab.stream("-t", DURATION, "-n", n, "--json", timeout=DURATION + 30)
     assert r.rc == 0, r
     assert r.json is not None, "not JSON (%s): %r" % (r.json_error, r.stdout)
-    check_report(r.json, lab, n, DURATION)
+    check_report(r.json, lab, n, DURATION, r.elapsed)
     assert "intervals" not in r.json or not r.json["intervals"]
 
 
@@ -138,7 +141,7 @@ def test_workers_pinned_to_rx_cpu(lab):
     """While the test runs, the kernel says each worker thread (kperf-wrk*
     in a session process, a child of kperfd) may run on exactly one CPU:
     the RX CPU that the report gives for its flow."""
-    n = min(2, len(lablib.online_cpus()))
+    n = min(2, len(procfs.online_cpus()))
     a, b = lab.hosts
     _, popen = lab.kperf_start("--src", a.addr, "--dst", b.addr,
                                "-t", "3", "-n", n, "--json")

@@ -10,7 +10,7 @@ loopback socket and setsockopt TCP_ULP "tls"):
   module)", exit 1, and leaves both kperfd as they were;
 - with it, stream and RR runs with each cipher and version move data,
   and /proc/net/tls_stat of each namespace shows the right side set up
-  for sending and receiving (tests/vm/test_ktls.py runs those in a VM
+  for sending and receiving (tests/vm/test_tls_vm.py runs those in a VM
   whose kernel has kTLS, for machines whose kernel does not).
 
 Usage errors need no lab, and CONN_TLS / TLS_STAT are also sent as raw
@@ -28,7 +28,7 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
 
 lablib.require_lab()
 
@@ -87,7 +87,7 @@ def ktls():
     why = ktls_missing()
     if why:
         print("SKIP: " + why, file=sys.stderr)
-        pytest.skip(why + " (tests/vm/test_ktls.py covers it in a VM)")
+        pytest.skip(why + " (tests/vm/test_tls_vm.py covers it in a VM)")
 
 
 def one_line_error(r):
@@ -117,7 +117,7 @@ def test_no_ktls_refused(lab, no_ktls, args):
     r0 = lab.stream("-t", "0.2", timeout=30)
     assert r0.rc == 0, r0
     base = idle(lab)
-    r = lab.stream("-t", "10", *args, timeout=30)
+    r = lab.stream("-t", "60", *args, timeout=30)
     assert r.rc == 1, r
     assert r.stdout == "", r
     line = one_line_error(r)
@@ -126,8 +126,8 @@ def test_no_ktls_refused(lab, no_ktls, args):
     assert ("kernel TLS is not available on %s (CONFIG_TLS / tls module)"
             % a) in line, line
     assert line.startswith("kperf: source %s: " % a), line
-    # Refused while setting up: the 10 s test never started.
-    assert r.elapsed < 5, r
+    # Refused while setting up: the 60 s test never started (lab.stream
+    # fails a run still going after its 30 s timeout).
     # Nothing left behind on either host.
     assert idle(lab) == base
     r = lab.stream("-t", "0.2", "--json", timeout=30)

@@ -23,7 +23,8 @@ import sys
 
 import pytest
 
-import lab as lablib
+from kperflab import lab as lablib
+from kperflab import procfs
 
 lablib.require_lab()
 
@@ -98,7 +99,7 @@ def traced_run(lab, tmp_path, *args):
     try:
         # Attached: the kernel names strace as kperfd's tracer.
         pid = lab.hosts[1].kperfd.pid
-        assert lablib.poll(lambda: tracer_of(pid) == st.pid, 5), st.pid
+        assert lablib.poll(lambda: procfs.tracer_pid(pid) == st.pid, 5), st.pid
         r = lab.stream("-t", "0.5", *args, timeout=60)
         assert r.rc == 0, r
     finally:
@@ -107,14 +108,6 @@ def traced_run(lab, tmp_path, *args):
     lines = out.read_text().splitlines()
     return [ln for ln in lines
             if "SO_RCVTIMEO" in ln or "SO_RCVLOWAT" in ln or "recvfrom" in ln]
-
-
-def tracer_of(pid):
-    with open("/proc/%d/status" % pid) as fh:
-        for line in fh:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return 0
 
 
 def timeval(line):
@@ -188,12 +181,17 @@ def test_shared_worker_gets_no_threshold(lab, tmp_path):
     ("yes", ()), ("no", ()), ("yes", SHARED)])
 def test_slow_flow_rate_at_the_receiver(lab, waitall, extra):
     """2 Mbit/s paced: a 128 KiB block takes 0.5 s to fill.  The rate the
-    receiver reports (its bytes over its first-to-last-byte time) must
-    match the pace within 8 %.  Slack: the initial window (10 segments)
-    leaves unpaced at the start, and test_tcp_settings.py's pacing slack:
-    +1 to +5 % over 3 s here, with the bound or without whole blocks.  An
-    unbounded read sees its first byte a block late: +15 to +18 % over
-    3 s here (WAITALL_MAX_US set to 0, i.e. no timeout)."""
+    receiver reports (its bytes over its first-to-last-byte time) must not
+    exceed the pace by more than 10 %: an unbounded read sees its first
+    byte a block late, which shows as +15 to +18 % over 3 s here
+    (WAITALL_MAX_US set to 0, i.e. no timeout); with the bound, or
+    without whole blocks, +1 to +5 % (the initial window leaves unpaced,
+    and test_tcp_settings.py's pacing slack).  Load cannot raise the
+    figure: pacing caps what is sent, and a receiver that starts reading
+    late finds at most the initial receive window waiting (a slow,
+    descheduled flow only falls behind, as one did at -24 % on a busy
+    machine).  The lower bound (a tenth of the pace) only says the flow
+    ran at all; the strace tests above check the mechanism itself."""
     r = lab.stream("--json", "-t", "3", "--max-pace", "2M", "--waitall",
                    waitall, *extra, timeout=60)
     assert r.rc == 0, r
@@ -202,4 +200,4 @@ def test_slow_flow_rate_at_the_receiver(lab, waitall, extra):
         dst = f["dst"]["rx_bytes"] * 8 / f["dst"]["xfer_s"] / 1e6
         print("--waitall %s %s: paced at %.3f Mbit/s, receiver %.3f Mbit/s"
               % (waitall, " ".join(extra), pace, dst), file=sys.stderr)
-        assert abs(dst / pace - 1) <= 0.08, (pace, dst)
+        assert 0.1 <= dst / pace <= 1.10, (pace, dst)

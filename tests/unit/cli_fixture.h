@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_fixture - what the command-line unit tests (test_cli.c, test_tls.c)
- * share: a libkperf context per test, cli_parse() over a NULL-terminated
- * list of arguments, and the option values in force afterwards, read from
- * the objects cli_parse() made (they have no other accessors: the values
- * are the library's insides).
+ * cli_fixture - what the command-line unit tests (test_cli.c,
+ * test_tls_client.c) share: a libkperf context per test, cli_parse() over
+ * a NULL-terminated list of arguments, and the option values in force
+ * afterwards, read from the objects cli_parse() made (they have no other
+ * accessors: the values are the library's insides).
  *
  *	FIX_TEST(test_x),	(in the test table: setup and teardown)
  *

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -1189,39 +1188,6 @@ static void test_reset_iterate(void **state)
 	free(v);
 }
 
-static double bench(struct hist *h, const uint64_t *v, size_t mask,
-		    size_t iters)
-{
-	struct timespec a, b;
-	size_t i;
-
-	hist_reset(h);
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (i = 0; i < iters; i++)
-		hist_record(h, v[i & mask]);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	assert_int_equal(hist_count(h), iters);
-	return ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) /
-	       iters;
-}
-
-/* Not an assertion: the cost of one record, for the notes. */
-static void test_bench_record(void **state)
-{
-	const size_t n = 1 << 16, iters = 10000000;
-	uint64_t *v = new_samples(n);
-	struct hist *h = new_hist();
-
-	fill(v, n, D_EXP, 41);
-	printf("hist_record: %.2f ns/record (10M, exponential 50 us)\n",
-	       bench(h, v, n - 1, iters));
-	fill(v, n, D_LOGUNIFORM, 42);
-	printf("hist_record: %.2f ns/record (10M, log-uniform 1 us..100 s)\n",
-	       bench(h, v, n - 1, iters));
-	hist_free(h);
-	free(v);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1249,7 +1215,6 @@ int main(void)
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_import_rejects),
 		cmocka_unit_test(test_reset_iterate),
-		cmocka_unit_test(test_bench_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -697,7 +697,7 @@ static void test_type_names(void **state)
 	assert_string_equal(proto_type_name(PROTO_T_HIST), "HIST");
 	assert_string_equal(proto_type_name(PROTO_T_CONN_SETOPT),
 			    "CONN_SETOPT");
-	/* CONN_TLS and TLS_STAT: tests/unit/test_proto_tls.c */
+	/* CONN_TLS and TLS_STAT: tests/unit/test_tls_proto.c */
 	assert_string_equal(proto_type_name(PROTO_T_TX_DONE), "TX_DONE");
 	assert_int_equal(PROTO_T_TX_DONE, 16);
 	assert_int_equal(PROTO_T_MAX, PROTO_T_TX_DONE);

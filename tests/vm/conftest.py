@@ -1,4 +1,5 @@
-"""Fixtures for tests that run kperf inside the VM lab (vmlab.py).
+"""Fixtures for tests that run kperf inside the VM lab (kperflab.vmlab,
+tests/kperflab/vmlab.py).
 
     def test_x(vm_lab):
         res = vm_lab([("tls", "kperf --src 198.18.0.1 --dst 198.18.0.2"
@@ -15,13 +16,10 @@ as scripts/test.sh sets).  Binaries come from $KPERF_BUILD (default
 
 import os
 import signal
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import vmlab  # noqa: E402
+from kperflab import vmlab
 
 
 def _sigterm(signum, frame):

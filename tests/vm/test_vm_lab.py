@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-import vmlab
+from kperflab import vmlab
 
 CASES = [
     ("stream", "kperf --src 198.18.0.1 --dst 198.18.0.2 -t 1 --json"),

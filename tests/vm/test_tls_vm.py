@@ -1,4 +1,4 @@
-"""Kernel TLS in the VM lab (vmlab.py): Debian's kernel has CONFIG_TLS,
+"""Kernel TLS in the VM lab (kperflab.vmlab): Debian's kernel has CONFIG_TLS,
 which the kernel of our machines lacks, so this is where --tls moves data.
 
 One boot runs every case below in namespace "a" of the guest (kperfd at

@@ -2,7 +2,7 @@
 kernel, for kernel features the host lacks (kTLS: the host kernel has no
 CONFIG_TLS).
 
-    from vmlab import vm_probe, run_cases
+    from kperflab.vmlab import vm_probe, run_cases
     if vm_probe() is None:
         res = run_cases([("plain", "kperf --src 198.18.0.1 --dst 198.18.0.2"
                                    " -t 1 --json"),
@@ -22,6 +22,10 @@ a cache: $KPERF_VM_CACHE, else /var/cache/kperf-vm when writable, else
 machines).  The serial console of the last run is kept in
 BUILD/vm/console.log, the results channel in BUILD/vm/results.log, the
 guest's kperfd logs and dmesg beside them.
+
+From a shell (the repository's tests/ on PYTHONPATH):
+
+    PYTHONPATH=tests python3 -m kperflab.vmlab -B build "tls_stat b"
 """
 
 import base64
@@ -42,8 +46,10 @@ import time
 import zlib
 from pathlib import Path
 
+from kperflab import procfs
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+REPO = HERE.parents[1]
 GUEST_INIT = HERE / "guest-init.sh"
 
 QEMU = os.environ.get("KPERF_VM_QEMU", "qemu-system-x86_64")
@@ -627,15 +633,6 @@ def _tail(path, n=40):
     return "\n".join(text.splitlines()[-n:])
 
 
-def _parse_tls_stat(text):
-    out = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].lstrip("-").isdigit():
-            out[parts[0]] = int(parts[1])
-    return out
-
-
 def parse_results(text):
     """(results {name: CaseResult}, files {name: bytes}, state) from the
     results channel; state: "done", "setup-failed TEXT", "in-case NAME"
@@ -666,7 +663,7 @@ def parse_results(text):
             r.stdout = streams.get("stdout", b"").decode("utf-8", "replace")
             r.stderr = streams.get("stderr", b"").decode("utf-8", "replace")
             for when in ("before", "after"):
-                st = {ns: _parse_tls_stat(streams[k].decode())
+                st = {ns: procfs.parse_counters(streams[k].decode())
                       for ns in ("a", "b")
                       if (k := "tls-%s-%s" % (when, ns)) in streams}
                 if st:
@@ -787,7 +784,7 @@ def _run_in(run, vmdir, kernel, build_dir, cases, timeout_s):
 
 
 def main(argv):
-    """python3 tests/vm/vmlab.py [-B BUILD] COMMAND...: each COMMAND a case."""
+    """python3 -m kperflab.vmlab [-B BUILD] COMMAND...: each COMMAND a case."""
     import argparse
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("-B", "--build", default=str(default_build_dir()))

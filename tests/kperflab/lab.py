@@ -19,9 +19,9 @@ process the lab started (SIGTERM, SIGKILL after 2 s), including their
 descendants and anything else still inside the lab's namespaces, then
 deletes the namespaces.
 
-The module also has helpers for the kernel's view of a process (fd count,
-children, threads, per-thread CPU affinity, listening sockets), read
-straight from /proc.
+What the kernel says about a process (fd count, children, threads,
+per-thread CPU affinity, listening sockets) is read with procfs.py of
+this package.
 
 Binaries come from $KPERF_BUILD (default <repo>/build).
 """
@@ -37,6 +37,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from kperflab import procfs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,6 +72,23 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
 
 
+def asan_runtime(binary):
+    """The ASan runtime a binary or library links (a sanitizer build:
+    ldd names libasan.so), or None.  A program that loads such a library
+    must have that runtime first: link it with -fsanitize=address, or
+    LD_PRELOAD it."""
+    try:
+        out = subprocess.run(["ldd", str(binary)], capture_output=True,
+                             text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[0].startswith("libasan.so") and f[1] == "=>":
+            return f[2]
+    return None
+
+
 def sanitizer_report(text):
     """The first sanitizer report in text, or None."""
     for mark in SANITIZER_MARKS:
@@ -88,151 +107,6 @@ def addr6(i):
 
 
 # ---------------------------------------------------------------------------
-# The kernel's view of a process, from /proc.  Every reader copes with the
-# process or thread going away under it.
-
-def _read(path):
-    with open(path) as f:
-        return f.read()
-
-
-def proc_stat_fields(pid):
-    """Fields of /proc/PID/stat after the comm field (index 0 = state)."""
-    text = _read("/proc/%d/stat" % pid)
-    return text[text.rindex(")") + 2:].split()
-
-
-def start_time(pid):
-    """Start time of pid in clock ticks, or None when it does not exist."""
-    try:
-        return int(proc_stat_fields(pid)[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def pid_alive(pid, started=None):
-    """True when pid exists and is not a zombie (and, when started is
-    given, is still the process that started then)."""
-    try:
-        f = proc_stat_fields(pid)
-    except (OSError, ValueError):
-        return False
-    if f[0] in ("Z", "X"):
-        return False
-    return started is None or int(f[19]) == started
-
-
-def comm(pid, tid=None):
-    p = "/proc/%d/task/%d/comm" % (pid, tid) if tid else "/proc/%d/comm" % pid
-    try:
-        return _read(p).strip()
-    except OSError:
-        return None
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def threads(pid):
-    """Thread ids of pid, sorted."""
-    try:
-        return sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
-    except OSError:
-        return []
-
-
-def children(pid):
-    """Child PIDs of pid (of any of its threads), zombies included."""
-    out = set()
-    for tid in threads(pid):
-        try:
-            out.update(int(c) for c in
-                       _read("/proc/%d/task/%d/children" % (pid, tid)).split())
-        except OSError:
-            pass
-    return sorted(out)
-
-
-def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        for c in children(todo.pop()):
-            if c not in out:
-                out.append(c)
-                todo.append(c)
-    return out
-
-
-def parse_cpulist(text):
-    """ "0-2,5" -> {0, 1, 2, 5} """
-    cpus = set()
-    for part in text.strip().split(","):
-        if not part:
-            continue
-        if "-" in part:
-            lo, hi = part.split("-")
-            cpus.update(range(int(lo), int(hi) + 1))
-        else:
-            cpus.add(int(part))
-    return cpus
-
-
-def cpus_allowed(pid, tid=None):
-    """Cpus_allowed_list of a thread as a set, or None when it is gone."""
-    tid = tid or pid
-    try:
-        for line in _read("/proc/%d/task/%d/status" % (pid, tid)).splitlines():
-            if line.startswith("Cpus_allowed_list:"):
-                return parse_cpulist(line.split(":", 1)[1])
-    except OSError:
-        return None
-    return None
-
-
-def snapshot(pid):
-    """What must not grow over many tests: fds, threads, children."""
-    return {"fds": fd_count(pid), "threads": len(threads(pid)),
-            "children": len(children(pid))}
-
-
-def listeners(pid, port):
-    """Listening TCP sockets on port in pid's network namespace, as
-    ("tcp" | "tcp6", hex local address) pairs."""
-    out = []
-    for fam in ("tcp", "tcp6"):
-        try:
-            lines = _read("/proc/%d/net/%s" % (pid, fam)).splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            f = line.split()
-            local, state = f[1], f[3]
-            a, p = local.rsplit(":", 1)
-            if state == "0A" and int(p, 16) == port:
-                out.append((fam, a))
-    return out
-
-
-def online_cpus():
-    return parse_cpulist(_read("/sys/devices/system/cpu/online"))
-
-
-def rps_mask(ncpus=None):
-    """rps_cpus text for all CPUs: hex, in 32-bit groups joined by commas
-    as the kernel prints cpumasks."""
-    ncpus = ncpus or os.cpu_count()
-    h = "%x" % ((1 << ncpus) - 1)
-    groups = []
-    while h:
-        groups.insert(0, h[-8:])
-        h = h[:-8]
-    return ",".join(groups)
-
-
-def mask_value(text):
-    return int(text.strip().replace(",", ""), 16)
-
 
 def poll(fn, timeout, interval=0.05):
     """Call fn until it returns something true or timeout seconds pass;
@@ -335,7 +209,7 @@ def _kill_ns_pids(ns):
 def reap_stale():
     for ns in netns_list():
         m = NS_RE.match(ns)
-        if m and not pid_alive(int(m.group(1))):
+        if m and not procfs.pid_alive(int(m.group(1))):
             _kill_ns_pids(ns)
             ip("netns", "del", ns, check=False)
 
@@ -350,12 +224,12 @@ class Proc:
         self.popen = popen
         self.name = name or str(pid)
         self.log = log
-        self.started = start_time(pid)
+        self.started = procfs.start_time(pid)
 
     def alive(self):
         if self.popen is not None and self.popen.poll() is not None:
             return False
-        return pid_alive(self.pid, self.started)
+        return procfs.pid_alive(self.pid, self.started)
 
     def signal(self, sig):
         if self.alive():
@@ -399,23 +273,23 @@ class Host:
     # -- kperfd's view --------------------------------------------------
     def sessions(self):
         """PIDs of kperfd's session processes (its children)."""
-        return children(self.kperfd.pid) if self.kperfd else []
+        return procfs.children(self.kperfd.pid) if self.kperfd else []
 
     def workers(self):
         """{tid: (session pid, allowed CPU set)} of every thread named
         kperf-wrk* in kperfd's sessions."""
         out = {}
         for s in self.sessions():
-            for tid in threads(s):
-                name = comm(s, tid)
+            for tid in procfs.threads(s):
+                name = procfs.comm(s, tid)
                 if name and name.startswith("kperf-wrk"):
-                    cpus = cpus_allowed(s, tid)
+                    cpus = procfs.cpus_allowed(s, tid)
                     if cpus is not None:
                         out[tid] = (s, cpus)
         return out
 
     def snapshot(self):
-        return snapshot(self.kperfd.pid)
+        return procfs.snapshot(self.kperfd.pid)
 
 
 class Result:
@@ -477,7 +351,7 @@ class Lab:
         self.bridge_ns = None
         self.namespaces = []    # made by us, deleted at down()
         self.procs = []         # Proc, stopped at down()
-        self.mask = rps_mask()
+        self.mask = procfs.cpumask()
         self.is_up = False
 
     def __enter__(self):
@@ -549,7 +423,7 @@ class Lab:
         for line in out.splitlines():
             q, m = line.split()
             h.rps_written[q] = m
-            if mask_value(m) != mask_value(self.mask):
+            if procfs.mask_value(m) != procfs.mask_value(self.mask):
                 raise LabError("%s: %s rps_cpus reads %s, wrote %s"
                                % (h.ns, q, m, self.mask))
         if not h.rps_written:
@@ -583,7 +457,8 @@ class Lab:
         def ready():
             if not proc.alive():
                 raise LabError("%s exited: %s" % (proc.name, proc.log_text()))
-            return comm(proc.pid) == "kperfd" and listeners(proc.pid, port)
+            return (procfs.comm(proc.pid) == "kperfd" and
+                    procfs.listeners(proc.pid, port))
         if not poll(ready, timeout):
             raise LabError("%s does not listen on %d after %ss: %s"
                            % (proc.name, port, timeout, proc.log_text()))
@@ -596,7 +471,7 @@ class Lab:
         # still found.
         extra = []
         for p in procs:
-            for d in descendants(p.pid):
+            for d in procfs.descendants(p.pid):
                 extra.append(Proc(d, name="%s/child" % p.name))
         for p in procs:
             p.signal(signal.SIGTERM)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -312,6 +313,7 @@ static void test_apply_refuses_queued_bytes(void **state)
 	struct proto_tls_req m = { .n = 1, .version = PROTO_TLS_1_3,
 				   .cipher = PROTO_TLS_AES_GCM_128,
 				   .flags = PROTO_TLS_F_RX, .v = &c };
+	struct pollfd pfd = { .events = POLLIN };
 	char err[256];
 	int fds[2];
 
@@ -320,7 +322,9 @@ static void test_apply_refuses_queued_bytes(void **state)
 	fill_key(&c.rx, 0x30);
 	tcp_pair(fds);
 	assert_int_equal(write(fds[1], "x", 1), 1);
-	usleep(10000);
+	/* Wait until the byte is in the receive queue (10 s: a hang guard). */
+	pfd.fd = fds[0];
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
 	assert_int_equal(ktls_apply(fds[0], &m, &c, err, sizeof(err)),
 			 -EBUSY);
 	assert_string_equal(err, "1 unread bytes on the connection before "
