@@ -23,7 +23,13 @@
 
 #define DRAIN_MAX_MS		3000	/* wait for the peer's acks, at most */
 #define DRAIN_POLL_MS		2
-#define ACK_TIMEOUT_MS		3000
+/*
+ * A worker acknowledges a command at its next wake-up; io_uring shutdown
+ * and MSG_ZEROCOPY completions can hold it a second or more, and a loaded
+ * machine (sanitizer builds, CI) more: a hang guard, below the client's
+ * 10 s wait for the replies that follow.
+ */
+#define ACK_TIMEOUT_MS		6000
 #define CPU_SAMPLE_MS		10	/* where unpinned workers run */
 /* Buffers a client may have one session touch: a test asking more fails. */
 #define TEST_BUF_MAX		(1ull << 30)
