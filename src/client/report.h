@@ -66,6 +66,9 @@ int report_json(FILE *f, const struct kperf_report *r, int with_hist);
 /* The document report_json() prints, for results.c to compose. */
 cJSON *report_json_build(const struct kperf_report *r, int with_hist);
 
+/* Print root and a newline, then free it (NULL: -ENOMEM).  0 or -EIO. */
+int report_json_print(FILE *f, cJSON *root);
+
 /* One host as in "hosts", with its "cpu" array inside.  NULL: ENOMEM. */
 cJSON *report_json_host(const struct kperf_host_report *h);
 

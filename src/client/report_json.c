@@ -475,9 +475,8 @@ err_free_root:
 	return NULL;
 }
 
-int report_json(FILE *f, const struct kperf_report *r, int with_hist)
+int report_json_print(FILE *f, cJSON *root)
 {
-	cJSON *root = report_json_build(r, with_hist);
 	char *text;
 	int ret = 0;
 
@@ -491,4 +490,9 @@ int report_json(FILE *f, const struct kperf_report *r, int with_hist)
 		ret = -EIO;
 	cJSON_free(text);
 	return ret;
+}
+
+int report_json(FILE *f, const struct kperf_report *r, int with_hist)
+{
+	return report_json_print(f, report_json_build(r, with_hist));
 }

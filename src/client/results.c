@@ -318,15 +318,7 @@ int kperf_result_json(const struct kperf_result *res, unsigned int flags,
 int kperf_result_write_json(const struct kperf_result *res, FILE *f,
 			    unsigned int flags)
 {
-	char *text;
-	int ret = kperf_result_json(res, flags, &text);
-
-	if (ret < 0)
-		return ret;
-	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))
-		ret = -EIO;
-	free(text);
-	return ret;
+	return report_json_print(f, build(res, flags));
 }
 
 int kperf_sample_write(FILE *f, double t_s, unsigned int n_flows,
